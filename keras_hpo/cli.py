@@ -1,0 +1,119 @@
+"""The ``keras-hpo`` command line.
+
+    keras-hpo demo [--method NAME] [--trials N] [--storage PATH]
+    keras-hpo run module:fn --space space.json [--method NAME] [--trials N] [--storage PATH] [--study NAME] [--resume]
+    keras-hpo show runs/x.db [--study NAME] [--top N]
+    keras-hpo methods
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from . import searchers
+from .tune import load, tune
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="keras-hpo", description="Hyperparameter tuning for Keras in one call.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="tune a small network on scikit-learn's bundled digits (no download)")
+    demo.add_argument("--method", default="random", help="search method (see `keras-hpo methods`)")
+    demo.add_argument("--trials", type=int, default=8, help="number of trials (default 8)")
+    demo.add_argument("--storage", default="runs/demo.db", help="SQLite file (default runs/demo.db)")
+    demo.add_argument("--study", default=None, help="study name (default: demo-<method>)")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    run = sub.add_parser("run", help="tune a plain objective module:function over a JSON space")
+    run.add_argument("target", help="module:function, the function takes a params dict and returns a number or dict")
+    run.add_argument("--space", required=True, help="JSON file: a space written by Space.to_json(), or a dict of lists")
+    run.add_argument("--method", default="random")
+    run.add_argument("--trials", type=int, default=None)
+    run.add_argument("--timeout", type=float, default=None, help="seconds")
+    run.add_argument("--metric", default=None)
+    run.add_argument("--direction", choices=["min", "max"], default=None)
+    run.add_argument("--storage", default=None)
+    run.add_argument("--study", default=None)
+    run.add_argument("--resume", action="store_true", help="continue the study if it exists")
+    run.add_argument("--seed", type=int, default=None)
+    run.add_argument("--n-jobs", type=int, default=1)
+    run.add_argument("--no-progress", action="store_true")
+
+    show = sub.add_parser("show", help="print the summary and leaderboard of a stored study")
+    show.add_argument("storage", help="SQLite file")
+    show.add_argument("--study", default=None)
+    show.add_argument("--top", type=int, default=10)
+    show.add_argument("--csv", default=None, help="also write all trials to this CSV file")
+
+    sub.add_parser("methods", help="list the search methods")
+    return parser
+
+
+def _load_target(spec: str):
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise SystemExit(f"keras-hpo run: target must look like module:function, got {spec!r}")
+    sys.path.insert(0, "")
+    module = importlib.import_module(module_name)
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise SystemExit(f"keras-hpo run: {module_name} has no attribute {attr!r}") from None
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(method=args.method, trials=args.trials, storage=args.storage, study=args.study, seed=args.seed,
+             progress=not args.no_progress)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    fn = _load_target(args.target)
+    with open(args.space) as handle:
+        space = json.load(handle)
+    result = tune(fn, space, method=args.method, max_trials=args.trials, timeout=args.timeout, metric=args.metric,
+                  direction=args.direction, storage=args.storage, study=args.study, resume=args.resume,
+                  seed=args.seed, n_jobs=args.n_jobs, progress=not args.no_progress)
+    print(result.summary())
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    result = load(args.storage, args.study)
+    print(result.summary(top=args.top))
+    if args.csv:
+        result.to_csv(args.csv)
+        print(f"wrote {len(result.records)} trials to {args.csv}")
+    return 0
+
+
+def _cmd_methods(args: argparse.Namespace) -> int:
+    for name in searchers.available():
+        print(name)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    commands = {"demo": _cmd_demo, "run": _cmd_run, "show": _cmd_show, "methods": _cmd_methods}
+    try:
+        return commands[args.command](args)
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        print(f"keras-hpo {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""Where trials run: an executor takes ``run_trial`` calls and hands back futures.
+
+The loop only calls ``submit`` and ``wait``; a trial's exceptions are caught in
+``run_trial`` on the worker, so a future always resolves to a plain dict and
+nothing but data crosses a process boundary.
+
+- ``SerialExecutor``: in this process, one at a time (default; works in notebooks,
+  and the only one that streams per-epoch reports to the searcher).
+- ``ProcessExecutor``: ``n_jobs`` local worker processes, each limited to its
+  share of the CPU threads.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .objective import Outcome, is_finite_number
+from .trial import Decision, TrialState
+
+__all__ = ["run_trial", "SerialExecutor", "ProcessExecutor", "make_executor"]
+
+
+def run_trial(objective: Callable, params: dict, *, seed: int | None, budget: float | None = None,
+              resume_from: Any = None, report: Callable | None = None) -> dict[str, Any]:
+    """Run one evaluation and describe it as a dict: never raises for the trial's own errors."""
+    started = time.time()
+    record: dict[str, Any] = {"started": started}
+    try:
+        outcome = objective(params, seed=seed, budget=budget, resume_from=resume_from, report=report)
+        if not isinstance(outcome, Outcome):
+            raise TypeError(f"the objective must return an Outcome, got {type(outcome).__name__}")
+        record.update(metrics=outcome.metrics, curve=list(outcome.curve), folds=list(outcome.folds),
+                      artifact=outcome.artifact, value=outcome.value)
+        if not is_finite_number(outcome.value):
+            record.update(state=TrialState.FAILED.value, error=f"the objective value is {outcome.value!r}, not a finite number")
+        else:
+            record.update(state=(TrialState.PRUNED if outcome.pruned else TrialState.COMPLETE).value, value=float(outcome.value))
+    except Exception as exc:  # the trial failed; the run goes on
+        record.update(state=TrialState.FAILED.value, value=None,
+                      error="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    record["finished"] = time.time()
+    return record
+
+
+class SerialExecutor:
+    """Runs each trial in this process when it is submitted."""
+
+    n_workers = 1
+    streams_reports = True
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+    def wait(self, futures: Iterable[cf.Future], timeout: float | None = None) -> set[cf.Future]:
+        return {f for f in futures if f.done()}
+
+    def close(self) -> None:
+        pass
+
+
+def _limit_threads(threads: int) -> None:
+    for var in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
+
+
+class ProcessExecutor:
+    """``n_jobs`` worker processes on this machine; workers are recycled every ``max_tasks_per_child`` trials."""
+
+    streams_reports = False
+
+    def __init__(self, n_jobs: int, max_tasks_per_child: int | None = 20) -> None:
+        if not isinstance(n_jobs, int) or n_jobs < 1:
+            raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
+        self.n_workers = n_jobs
+        threads = max(1, (os.cpu_count() or 1) // n_jobs)
+        self._pool = cf.ProcessPoolExecutor(
+            max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_limit_threads, initargs=(threads,), max_tasks_per_child=max_tasks_per_child,
+        )
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def wait(self, futures: Iterable[cf.Future], timeout: float | None = None) -> set[cf.Future]:
+        done, _ = cf.wait(list(futures), timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        return set(done)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def make_executor(n_jobs: int = 1, executor: Any = None) -> Any:
+    """The executor for ``tune(n_jobs=..., executor=...)``."""
+    if executor is not None:
+        if all(hasattr(executor, a) for a in ("submit", "wait", "close", "n_workers")):
+            return executor
+        raise TypeError(f"executor must provide submit/wait/close/n_workers, got {type(executor).__name__}")
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs < 1:
+        raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
+    return SerialExecutor() if n_jobs == 1 else ProcessExecutor(n_jobs)
+
+
+def never_stop(step: int, value: float) -> Decision:
+    return Decision.CONTINUE

@@ -1,0 +1,113 @@
+"""The one seam between the tune loop and the work: ``objective(params, *, seed, budget, resume_from, report) -> Outcome``.
+
+``make_objective`` turns what the user handed ``tune`` into such a callable: a
+plain function ``fn(params) -> float | dict`` is wrapped here; anything trained on
+``data`` goes to the Keras adapter (``keras_hpo.keras``), imported only then.
+
+>>> objective = make_objective(lambda p: {"loss": p["x"] ** 2, "acc": 0.5}, metric="loss")
+>>> objective({"x": 3.0}).value
+9.0
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .trial import Decision
+
+__all__ = ["Outcome", "PlainObjective", "make_objective", "Reporter"]
+
+#: how a running trial streams a per-step value back and learns whether to stop
+Reporter = Callable[[int, float], Decision]
+
+_OPTIONAL_KWARGS = ("seed", "budget", "resume_from", "report")
+
+
+@dataclass
+class Outcome:
+    """What one evaluation produced. ``value`` is the objective; the rest is kept on the trial."""
+
+    value: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+    curve: list[float] = field(default_factory=list)
+    folds: list[float] = field(default_factory=list)
+    pruned: bool = False
+    #: where the trained weights were kept (for continuation and ``best_model``), if anywhere
+    artifact: str | None = None
+
+
+def pick_value(metrics: Mapping[str, Any], metric: str | None) -> float:
+    """The objective out of a dict of results: ``metric`` if named, else the only entry, else 'loss' or 'value'."""
+    if metric is not None:
+        if metric not in metrics:
+            raise KeyError(f"metric {metric!r} is not among the results; they are {sorted(metrics)}")
+        return metrics[metric]
+    if len(metrics) == 1:
+        return next(iter(metrics.values()))
+    for name in ("loss", "value"):
+        if name in metrics:
+            return metrics[name]
+    raise KeyError(f"the objective returned several results {sorted(metrics)}; pass metric= to say which one to optimise")
+
+
+class PlainObjective:
+    """Wraps ``fn(params) -> float | dict``; ``fn`` may also accept ``seed``, ``budget``, ``resume_from``, ``report``."""
+
+    def __init__(self, fn: Callable, metric: str | None = None) -> None:
+        self.fn = fn
+        self.metric = metric
+        try:
+            parameters = inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            parameters = {}
+        self._extra = [k for k in _OPTIONAL_KWARGS if k in parameters]
+
+    def __call__(self, params: dict, *, seed: int | None = None, budget: float | None = None,
+                 resume_from: Any = None, report: Reporter | None = None) -> Outcome:
+        offered = {"seed": seed, "budget": budget, "resume_from": resume_from, "report": report}
+        result = self.fn(dict(params), **{k: offered[k] for k in self._extra})
+        if isinstance(result, Outcome):
+            return result
+        if isinstance(result, Mapping):
+            metrics = dict(result)
+            value = pick_value(metrics, self.metric)
+        elif isinstance(result, numbers.Real) and not isinstance(result, bool):
+            value, metrics = result, {}
+        elif hasattr(result, "fit") and hasattr(result, "predict"):
+            raise TypeError("the model function returned a model; pass data=(x, y) so keras_hpo can train it")
+        else:
+            raise TypeError(f"the objective must return a number or a dict of numbers, got {type(result).__name__}")
+        if not isinstance(value, numbers.Real) or isinstance(value, bool):
+            raise TypeError(f"the objective value must be a number, got {value!r}")
+        return Outcome(value=float(value), metrics=metrics)
+
+
+def _talos_shaped(fn: Callable) -> bool:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) == 5
+
+
+def make_objective(model_fn: Callable, *, data: Any = None, metric: str | None = None, **keras_options: Any) -> Callable:
+    """The objective for ``model_fn``: a plain wrapper, or the Keras adapter when ``data`` is given."""
+    if not callable(model_fn):
+        raise TypeError(f"model_fn must be callable, got {type(model_fn).__name__}")
+    if data is None:
+        if _talos_shaped(model_fn):
+            raise ValueError("a Talos-shaped model_fn(x_train, y_train, x_val, y_val, params) needs data=")
+        return PlainObjective(model_fn, metric)
+    from .keras.adapter import KerasObjective
+
+    return KerasObjective(model_fn, data, metric=metric, **keras_options)
+
+
+def is_finite_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,151 @@
+"""What a tuning run gives back: the trials, the best of them, a table and a readable summary.
+
+>>> import keras_hpo as kh
+>>> result = kh.tune(lambda p: (p["x"] - 2) ** 2, {"x": kh.Float(-5, 5)},
+...                  max_trials=10, seed=1, progress=False)
+>>> sorted(result.trials.columns)[:3]
+['budget', 'duration', 'error']
+>>> result.best_trial.state.value
+'COMPLETE'
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from typing import Any
+
+from .space import Space
+from .trial import Trial, TrialState
+
+__all__ = ["TuneResult"]
+
+
+class TuneResult:
+    """The trials of one study, with the best one picked by ``direction`` among COMPLETE trials only."""
+
+    def __init__(self, records: list[Trial], *, space: Space, direction: str, metric: str | None = None,
+                 study: str | None = None, method: str | None = None, seed: int | None = None,
+                 storage: str | None = None, objective: Any = None, searcher: Any = None) -> None:
+        self.records = list(records)
+        self.space = space
+        self.direction = direction
+        self.metric = metric
+        self.study = study
+        self.method = method
+        self.seed = seed
+        self.storage = storage
+        self.searcher = searcher
+        self._objective = objective
+
+    # The best -----------------------------------------------------------
+    @property
+    def completed(self) -> list[Trial]:
+        return [t for t in self.records if t.state is TrialState.COMPLETE and t.value is not None]
+
+    @property
+    def best_trial(self) -> Trial:
+        """The COMPLETE trial with the best value (the lowest number wins ties)."""
+        done = self.completed
+        if not done:
+            states = Counter(t.state.value for t in self.records)
+            raise ValueError(f"no trial completed (trials by state: {dict(states)})")
+        sign = 1 if self.direction == "min" else -1
+        return min(done, key=lambda t: (sign * t.value, t.number))
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.best_trial.params)
+
+    @property
+    def best_value(self) -> float:
+        return self.best_trial.value
+
+    def best_model(self) -> Any:
+        """The trained Keras model of the best trial (reloaded from its kept weights, or retrained with its seed)."""
+        builder = getattr(self._objective, "best_model", None)
+        if builder is None:
+            raise ValueError("there is no model to return: this run tuned a plain objective, not a Keras model_fn")
+        return builder(self.best_trial)
+
+    def length_scales(self) -> dict[str, float]:
+        """Per-parameter length scales learned by a Gaussian-process searcher (short = the parameter matters)."""
+        getter = getattr(self.searcher, "length_scales", None)
+        if getter is None:
+            raise ValueError(f"method {self.method!r} learns no length scales; use method='bayes'")
+        return getter()
+
+    # Tables -------------------------------------------------------------
+    @property
+    def trials(self) -> Any:
+        """A pandas DataFrame, one row per trial, columns as Optuna users know them."""
+        import pandas as pd
+
+        names = list(self.space)
+        n_folds = max((len(t.folds) for t in self.records), default=0)
+        rows = []
+        for t in self.records:
+            row = {"number": t.number, "state": t.state.value, "value": t.value}
+            row.update({f"params_{n}": t.params.get(n) for n in names})
+            row.update(budget=t.budget, duration=t.duration, error=_first_line(t.error))
+            row.update({f"split_{i}": (t.folds[i] if i < len(t.folds) else None) for i in range(n_folds)})
+            rows.append(row)
+        columns = ["number", "state", "value", *(f"params_{n}" for n in names), "budget", "duration", "error",
+                   *(f"split_{i}" for i in range(n_folds))]
+        return pd.DataFrame(rows, columns=columns)
+
+    def to_csv(self, path: str, **kwargs: Any) -> None:
+        """Write the trials table to ``path`` (pandas ``to_csv`` options pass through)."""
+        self.trials.to_csv(path, index=False, **kwargs)
+
+    def leaderboard(self, top: int = 10) -> Any:
+        """The ``top`` COMPLETE trials, best first."""
+        table = self.trials
+        table = table[table["state"] == TrialState.COMPLETE.value]
+        return table.sort_values(["value", "number"], ascending=[self.direction == "min", True]).head(top)
+
+    def summary(self, top: int = 5) -> str:
+        """A few readable lines: what ran, how trials ended, the best, the leaderboard."""
+        states = Counter(t.state.value for t in self.records)
+        head = [
+            f"study {self.study or '(unnamed)'}: method={self.method}, {len(self.records)} trials "
+            f"({', '.join(f'{n} {s.lower()}' for s, n in sorted(states.items()))}), "
+            f"direction={self.direction}" + (f", metric={self.metric}" if self.metric else ""),
+        ]
+        if not self.completed:
+            return "\n".join([*head, "no trial completed"])
+        best = self.best_trial
+        head.append(f"best value {best.value:.6g} (trial {best.number}): {best.params}")
+        board = self.leaderboard(top).drop(columns=["state", "error"]).dropna(axis=1, how="all")
+        return "\n".join([*head, board.to_string(index=False)])
+
+    def __repr__(self) -> str:
+        best = f", best_value={self.best_value:.6g}" if self.completed else ""
+        return f"TuneResult(study={self.study!r}, method={self.method!r}, trials={len(self.records)}{best})"
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(repr(self))}</p>" + self.trials.to_html(index=False, max_rows=50)
+
+    # Plots (matplotlib, imported on use) ----------------------------------
+    def plot_history(self, ax: Any = None) -> Any:
+        from .plots import plot_history
+
+        return plot_history(self, ax=ax)
+
+    def plot_importance(self, ax: Any = None) -> Any:
+        from .plots import plot_importance
+
+        return plot_importance(self, ax=ax)
+
+    def plot_parallel(self, ax: Any = None) -> Any:
+        from .plots import plot_parallel
+
+        return plot_parallel(self, ax=ax)
+
+
+def _first_line(text: str | None) -> str | None:
+    """The last non-empty line of a traceback: the exception itself."""
+    if not text:
+        return None
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else None

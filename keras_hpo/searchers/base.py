@@ -1,0 +1,154 @@
+"""The ask/tell protocol that every search method implements.
+
+A searcher sees the space, the trial records it is told about and its own
+random generator; nothing else (no storage, no Keras, no global RNG). The base
+class does the bookkeeping every method needs, so an algorithm only writes
+``_suggest``:
+
+- points already suggested are not suggested again (a repeat is replaced by a
+  fresh random point), and on a finite space ``SearchExhausted`` is raised as
+  soon as every point has been suggested, never earlier;
+- pending (asked but not yet told) suggestions are tracked, so ``ask(n)`` in
+  parallel never hands two workers the same point;
+- ``state_dict`` captures the RNG and the bookkeeping as JSON for resume.
+
+>>> import keras_hpo as kh
+>>> s = kh.searchers.get("random")
+>>> s.setup(kh.Space({"x": kh.Float(0, 1)}), direction="min", seed=0)
+>>> [sugg] = s.ask()
+>>> 0 <= sugg.params["x"] <= 1
+True
+
+Resume contract: the loop rebuilds a searcher with ``setup``, ``tell``s it every
+finished trial again in the order they were told, then calls ``load_state_dict``
+with the state saved last. A subclass keeps in ``state_dict`` only what replaying
+the trials does not rebuild.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..errors import SearchExhausted
+from ..space import Space
+from ..trial import Decision, Suggestion, Trial, TrialState
+
+__all__ = ["Searcher", "SearchExhausted"]
+
+_FRESH_TRIES = 64
+
+
+class Searcher:
+    """Base class: subclasses implement ``_suggest(n)`` and may override ``_observe(trial)``."""
+
+    #: set on searchers that mean to evaluate a point more than once (manual lists, bandit rungs)
+    allow_repeats = False
+    #: set on searchers that end on their own (grid, manual lists), so ``tune`` needs no max_trials
+    finite_by_itself = False
+    #: the registry name, filled in by the registry
+    name = "searcher"
+
+    def setup(self, space: Space | dict, direction: str = "min", seed: int | None = None) -> None:
+        """Bind the searcher to a space; all validation of the options happens here."""
+        if direction not in ("min", "max"):
+            raise ValueError(f"direction must be 'min' or 'max', got {direction!r}")
+        self.space = Space.from_any(space)
+        self.direction = direction
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.history: list[Trial] = []
+        self._seen: set[str] = set()
+        self._pending: dict[str, dict] = {}
+        self._validate()
+
+    def _validate(self) -> None:
+        """Check the options against the space (override in subclasses)."""
+
+    # The protocol -------------------------------------------------------
+    def ask(self, n: int = 1) -> list[Suggestion]:
+        """Up to ``n`` distinct suggestions; ``[]`` means wait for results; raises ``SearchExhausted`` when done."""
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        if self.exhausted:
+            raise SearchExhausted(f"all {self.space.cardinality} points of the space have been suggested")
+        out: list[Suggestion] = []
+        for suggestion in self._suggest(int(n)):
+            if not self.allow_repeats and suggestion.budget is None and self._is_seen(suggestion.params):
+                params = self.fresh_point()
+                if params is None:
+                    break
+                suggestion = Suggestion(params)
+            self._remember(suggestion)
+            out.append(suggestion)
+        return out
+
+    def tell(self, trial: Trial) -> None:
+        """Learn from a finished trial (COMPLETE, PRUNED or FAILED)."""
+        key = self.space.key(trial.params)
+        self._pending.pop(key, None)
+        self._seen.add(key)
+        self.history.append(trial)
+        self._observe(trial)
+
+    def report(self, trial_number: int, step: int, value: float) -> Decision:
+        """A running trial's value at ``step``; the default never stops a trial early."""
+        return Decision.CONTINUE
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable state for resume (the RNG and what replaying the trials cannot rebuild)."""
+        return {"rng": self.rng.bit_generator.state, "seen": sorted(self._seen), "pending": list(self._pending.values())}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.rng.bit_generator.state = state["rng"]
+        self._seen = set(state["seen"])
+        self._pending = {self.space.key(p): p for p in state["pending"]}
+
+    # For subclasses -----------------------------------------------------
+    def _suggest(self, n: int) -> list[Suggestion]:
+        raise NotImplementedError
+
+    def _observe(self, trial: Trial) -> None:
+        """Hook called by ``tell`` after the bookkeeping."""
+
+    @property
+    def pending(self) -> list[dict]:
+        """Parameters suggested but not yet told, oldest first."""
+        return list(self._pending.values())
+
+    @property
+    def completed(self) -> list[Trial]:
+        """Told trials with a usable value."""
+        return [t for t in self.history if t.state is TrialState.COMPLETE and t.value is not None]
+
+    def loss(self, trial: Trial) -> float:
+        """The trial's value as something to minimise, whatever the direction."""
+        return trial.value if self.direction == "min" else -trial.value
+
+    @property
+    def exhausted(self) -> bool:
+        return len(self._seen) + len(self._pending) >= self.space.cardinality
+
+    def _is_seen(self, params: dict) -> bool:
+        key = self.space.key(params)
+        return key in self._seen or key in self._pending
+
+    def _remember(self, suggestion: Suggestion) -> None:
+        key = self.space.key(suggestion.params)
+        if key not in self._seen:
+            self._pending[key] = dict(suggestion.params)
+
+    def fresh_point(self) -> dict | None:
+        """A random point not suggested before; ``None`` when a finite space has none left."""
+        for _ in range(_FRESH_TRIES):
+            params = self.space.sample(self.rng)
+            if not self._is_seen(params):
+                return params
+        if math.isinf(self.space.cardinality):
+            return params  # a continuous space that keeps colliding: its discrete part is used up
+        unseen = [p for p in self.space.grid() if not self._is_seen(p)]
+        if not unseen:
+            return None
+        return unseen[int(self.rng.integers(len(unseen)))]

@@ -1,0 +1,116 @@
+"""Benchmark problems with known optima, shared by tests and ``benchmarks/``.
+
+Each ``Problem`` is minimised; ``regret(value)`` is the distance to the optimum.
+
+>>> from keras_hpo.testing.objectives import BRANIN
+>>> round(BRANIN.fn({"x1": 9.42478, "x2": 2.475}), 4)
+0.3979
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..space import Choice, Float, Int, Space
+
+__all__ = ["Problem", "BRANIN", "HARTMANN6", "ROSENBROCK4", "ACKLEY5", "MIXED", "CONDITIONAL", "PROBLEMS"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A minimisation problem: its space, its function of a params dict, and the optimum value."""
+
+    name: str
+    space: Space
+    fn: Callable[[dict[str, Any]], float]
+    optimum: float
+
+    def regret(self, value: float) -> float:
+        return float(value) - self.optimum
+
+    def __call__(self, params: dict[str, Any]) -> float:
+        return self.fn(params)
+
+
+def _branin(p: dict) -> float:
+    x1, x2 = p["x1"], p["x2"]
+    b, c, r, s, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 6.0, 10.0, 1 / (8 * math.pi)
+    return (x2 - b * x1**2 + c * x1 - r) ** 2 + s * (1 - t) * math.cos(x1) + s
+
+
+_H_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
+_H_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
+_H_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+                        [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+
+
+def _hartmann6(p: dict) -> float:
+    x = np.array([p[f"x{i}"] for i in range(6)])
+    return float(-np.sum(_H_ALPHA * np.exp(-np.sum(_H_A * (x - _H_P) ** 2, axis=1))))
+
+
+def _rosenbrock(p: dict) -> float:
+    x = np.array([p[f"x{i}"] for i in range(len(p))])
+    return float(np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))
+
+
+def _ackley(p: dict) -> float:
+    x = np.array([p[f"x{i}"] for i in range(len(p))])
+    d = len(x)
+    return float(-20 * np.exp(-0.2 * np.sqrt(np.sum(x**2) / d)) - np.exp(np.sum(np.cos(2 * np.pi * x)) / d) + 20 + math.e)
+
+
+_BEST_LR = {"sgd": -1.0, "adam": -3.0, "rmsprop": -2.5}
+_ACTIVATION_PENALTY = {"relu": 0.0, "tanh": 0.3, "sigmoid": 1.0}
+
+
+def _mixed(p: dict) -> float:
+    """A stand-in for a network's validation loss: the best learning rate depends on the optimizer."""
+    lr_term = (math.log10(p["learning_rate"]) - _BEST_LR[p["optimizer"]]) ** 2
+    units_term = (math.log2(p["units"]) - 7.0) ** 2 / 4.0
+    return lr_term + units_term + _ACTIVATION_PENALTY[p["activation"]] + 2.0 * (p["dropout"] - 0.2) ** 2
+
+
+_TARGET_UNITS = (7.0, 6.0, 5.0, 4.0)
+
+
+def _conditional(p: dict) -> float:
+    """Depth matters (3 is best) and each active layer has its own best width."""
+    depth = p["layers"]
+    widths = sum((math.log2(p[f"units_{i}"]) - _TARGET_UNITS[i]) ** 2 / 4.0 for i in range(depth))
+    return widths + 0.5 * abs(depth - 3) + (math.log10(p["learning_rate"]) + 2.5) ** 2
+
+
+BRANIN = Problem("branin", Space({"x1": Float(-5, 10), "x2": Float(0, 15)}), _branin, 0.397887357729738)
+HARTMANN6 = Problem("hartmann6", Space({f"x{i}": Float(0, 1) for i in range(6)}), _hartmann6, -3.32236801141551)
+ROSENBROCK4 = Problem("rosenbrock4", Space({f"x{i}": Float(-2, 2) for i in range(4)}), _rosenbrock, 0.0)
+ACKLEY5 = Problem("ackley5", Space({f"x{i}": Float(-32.768, 32.768) for i in range(5)}), _ackley, 0.0)
+MIXED = Problem(
+    "mixed",
+    Space({
+        "optimizer": Choice(["sgd", "adam", "rmsprop"]),
+        "learning_rate": Float(1e-5, 1.0, log=True),
+        "units": Int(8, 1024, log=True),
+        "activation": Choice(["relu", "tanh", "sigmoid"]),
+        "dropout": Float(0.0, 0.5, step=0.05),
+    }),
+    _mixed,
+    0.0,
+)
+CONDITIONAL = Problem(
+    "conditional",
+    Space({
+        "layers": Int(1, 4),
+        **{f"units_{i}": Int(8, 512, log=True, when={"layers": list(range(i + 1, 5))}) for i in range(4)},
+        "learning_rate": Float(1e-5, 1.0, log=True),
+    }),
+    _conditional,
+    0.0,
+)
+
+PROBLEMS = {p.name: p for p in (BRANIN, HARTMANN6, ROSENBROCK4, ACKLEY5, MIXED, CONDITIONAL)}

@@ -1,0 +1,310 @@
+"""``tune``: ask the searcher, run the trials, record them, tell the searcher, until a stop condition.
+
+>>> import keras_hpo as kh
+>>> result = kh.tune(lambda p: (p["x"] - 0.3) ** 2 + p["y"], {"x": kh.Float(0, 1), "y": [0, 1]},
+...                  method="random", max_trials=30, seed=0, progress=False)
+>>> result.best_params["y"]
+0
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import searchers as _searchers
+from .errors import AllTrialsFailed, SearchExhausted, StudyExists
+from .execution import make_executor, run_trial
+from .objective import make_objective
+from .result import TuneResult
+from .space import Space
+from .storage import Store
+from .trial import Trial, TrialState
+
+__all__ = ["tune", "load", "infer_direction"]
+
+log = logging.getLogger("keras_hpo")
+
+_MINIMISED = ("loss", "error", "mse", "mae", "rmse", "mape", "crossentropy", "hinge", "regret", "time")
+
+
+def infer_direction(metric: str | None) -> str:
+    """'min' for losses and errors (and when no metric is named), 'max' for everything else."""
+    if metric is None:
+        return "min"
+    return "min" if any(word in metric.lower() for word in _MINIMISED) else "max"
+
+
+def trial_seed(study_seed: int, number: int) -> int:
+    """The seed of trial ``number``: depends only on the study seed and the number."""
+    return int(np.random.SeedSequence([study_seed, number]).generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def tune(
+    model_fn: Callable,
+    space: Space | dict,
+    *,
+    data: Any = None,
+    method: str | _searchers.Searcher = "random",
+    max_trials: int | None = None,
+    timeout: float | None = None,
+    target: float | None = None,
+    metric: str | None = None,
+    direction: str | None = None,
+    objective: str = "best",
+    cv: Any = None,
+    n_jobs: int = 1,
+    executor: Any = None,
+    storage: str | None = None,
+    study: str | None = None,
+    resume: bool = False,
+    seed: int | None = None,
+    progress: bool = True,
+    callbacks: Sequence[Callable[[TuneResult, Trial], None]] = (),
+    max_consecutive_failures: int | None = 20,
+) -> TuneResult:
+    """Tune ``model_fn`` over ``space`` and return a ``TuneResult``.
+
+    ``model_fn`` is a plain objective ``fn(params) -> float | dict``, or, with
+    ``data=``, a Keras model function (``fn(params) -> keras.Model`` or the Talos
+    shape). Every input is checked before the first trial runs. A trial that
+    raises or returns NaN is recorded FAILED and the run goes on.
+    """
+    space = Space.from_any(space)
+    _check_options(max_trials=max_trials, timeout=timeout, target=target, direction=direction, seed=seed,
+                   callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
+    searcher = _searchers.resolve(method)
+    method_name = _method_name(searcher)
+    direction = direction or infer_direction(metric)  # Keras's default metric, val_loss, is minimised too
+    keras_options = {} if data is None else {"objective": objective, "cv": cv}
+    if data is None and cv is not None:
+        raise ValueError("cv= splits data; it needs data=(x, y)")
+    work = make_objective(model_fn, data=data, metric=metric, **keras_options)
+    if max_trials is None and timeout is None and target is None and not (space.finite or searcher.finite_by_itself):
+        raise ValueError("max_trials: give max_trials (or timeout=) because the space is continuous and would never run out")
+
+    store = Store(storage)
+    try:
+        name = study or "default"
+        info = store.study(name)
+        if info is not None and not resume:
+            raise StudyExists(f"study {name!r} already exists in {storage}; pass resume=True to continue it, or another study=")
+        if info is None:
+            seed = secrets.randbelow(2**31) if seed is None else seed
+            store.create_study(name, space=space.to_json(), method=method_name, direction=direction, metric=metric, seed=seed)
+        else:
+            _check_same_study(info, space, method_name, direction)
+            seed = info["seed"]
+        searcher.setup(space, direction, seed)
+        executor_ = make_executor(n_jobs, executor)
+        loop = _Loop(store, name, searcher, work, executor_, seed=seed, max_trials=max_trials, timeout=timeout,
+                     target=target, progress=progress, callbacks=callbacks,
+                     max_consecutive_failures=max_consecutive_failures, result_args=dict(
+                         space=space, direction=direction, metric=metric, study=name, method=method_name, seed=seed,
+                         storage=storage, objective=work, searcher=searcher))
+        try:
+            records = loop.run(resume_state=info["searcher_state"] if info else None)
+        finally:
+            executor_.close()
+    finally:
+        store.close()
+    result = TuneResult(records, **loop.result_args)
+    if not result.completed:
+        failed = [t for t in records if t.state is TrialState.FAILED]
+        first = failed[0].error if failed else "no trial ran"
+        raise AllTrialsFailed(f"all {len(records)} trials failed; the first error was:\n{first}")
+    return result
+
+
+def load(storage: str, study: str | None = None) -> TuneResult:
+    """The result of a stored study, without running anything (``study`` may be left out if there is one)."""
+    with Store(storage) as store:
+        names = store.studies()
+        if study is None:
+            if len(names) != 1:
+                raise ValueError(f"study: {storage} holds {len(names)} studies {names}; name one")
+            study = names[0]
+        info = store.study(study)
+        if info is None:
+            raise ValueError(f"study {study!r} is not in {storage}; it holds {names}")
+        records = store.trials(study)
+    return TuneResult(records, space=Space.from_json(info["space"]), direction=info["direction"],
+                      metric=info["metric"], study=study, method=info["method"], seed=info["seed"], storage=storage)
+
+
+class _Loop:
+    """The ask / run / record / tell cycle, with resume and the stop conditions."""
+
+    def __init__(self, store: Store, study: str, searcher: Any, objective: Callable, executor: Any, *,
+                 seed: int, max_trials: int | None, timeout: float | None, target: float | None, progress: bool,
+                 callbacks: Sequence[Callable], max_consecutive_failures: int | None, result_args: dict) -> None:
+        self.store, self.study, self.searcher, self.objective, self.executor = store, study, searcher, objective, executor
+        self.seed, self.max_trials, self.timeout, self.target = seed, max_trials, timeout, target
+        self.callbacks, self.max_consecutive_failures, self.result_args = callbacks, max_consecutive_failures, result_args
+        self.progress = progress
+        self.direction = result_args["direction"]
+
+    def run(self, resume_state: dict | None) -> list[Trial]:
+        records = {t.number: t for t in self.store.trials(self.study)}
+        for number in self.store.told_order(self.study):
+            self.searcher.tell(records[number])
+        if resume_state is not None:
+            self.searcher.load_state_dict(resume_state)
+        rerun = [t for t in records.values() if t.state is TrialState.RUNNING]
+        if records:
+            log.info("resuming study %r: %d finished trials, %d to re-run", self.study, len(records) - len(rerun), len(rerun))
+        finished = [t for t in records.values() if t.state.is_finished()]
+        self.best = self._best_of(finished)
+        next_number = max(records, default=-1) + 1
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        running: dict[Any, Trial] = {}
+        exhausted = stopping = False
+        failures_in_a_row = 0
+        bar = _progress_bar(self.progress, self._total(), len(finished), self.best)
+        try:
+            while True:
+                if deadline is not None and time.monotonic() >= deadline:
+                    stopping = True
+                room = self.executor.n_workers - len(running)
+                if self.max_trials is not None:
+                    room = min(room, self.max_trials - len(finished) - len(running))
+                if not (exhausted or stopping) and room > 0:
+                    batch = [rerun.pop(0) for _ in range(min(room, len(rerun)))]
+                    if len(batch) < room:
+                        try:
+                            suggestions = self.searcher.ask(room - len(batch))
+                        except SearchExhausted:
+                            exhausted, suggestions = True, []
+                        for s in suggestions:
+                            batch.append(Trial(number=next_number, params=dict(s.params), budget=s.budget,
+                                               resume_from=s.resume_from, seed=trial_seed(self.seed, next_number)))
+                            next_number += 1
+                    for trial in batch:
+                        trial = trial.replace(started=time.time(), state=TrialState.RUNNING)
+                        self.store.save(self.study, trial, self.searcher.state_dict())
+                        running[self._submit(trial)] = trial
+                if not running:
+                    if not (exhausted or stopping) and (self.max_trials is None or len(finished) < self.max_trials):
+                        raise RuntimeError(f"searcher {self.searcher.name!r} suggested nothing while no trial was running")
+                    break
+                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+                for future in self.executor.wait(list(running), timeout=wait):
+                    trial = self._finish(running.pop(future), future.result())
+                    finished.append(trial)
+                    failures_in_a_row = failures_in_a_row + 1 if trial.state is TrialState.FAILED else 0
+                    self._after(trial, finished, bar)
+                    if self._target_reached():
+                        stopping = True
+                    limit = self.max_consecutive_failures
+                    if limit is not None and failures_in_a_row >= limit and not stopping:
+                        log.error("stopping: %d trials in a row failed; the last error:\n%s", failures_in_a_row, trial.error)
+                        stopping = True
+        finally:
+            bar.close()
+        return self.store.trials(self.study)
+
+    def _submit(self, trial: Trial) -> Any:
+        report = None
+        if getattr(self.executor, "streams_reports", False):
+            number = trial.number
+
+            def report(step: int, value: float) -> Any:
+                return self.searcher.report(number, step, value)
+
+        return self.executor.submit(run_trial, self.objective, dict(trial.params), seed=trial.seed,
+                                    budget=trial.budget, resume_from=trial.resume_from, report=report)
+
+    def _finish(self, trial: Trial, outcome: dict) -> Trial:
+        done = trial.replace(
+            state=TrialState(outcome["state"]), value=outcome.get("value"), metrics=outcome.get("metrics") or {},
+            curve=outcome.get("curve") or [], folds=outcome.get("folds") or [], started=outcome["started"],
+            finished=outcome["finished"], error=outcome.get("error"),
+        )
+        if done.state is TrialState.FAILED:
+            log.warning("trial %d failed: %s", done.number, (done.error or "").strip().splitlines()[-1:])
+        self.searcher.tell(done)
+        self.store.save(self.study, done, self.searcher.state_dict())
+        return done
+
+    def _after(self, trial: Trial, finished: list[Trial], bar: Any) -> None:
+        if trial.state is TrialState.COMPLETE and self._better(trial, self.best):
+            self.best = trial
+        bar.update(1)
+        if self.best is not None:
+            bar.set_postfix(best=f"{self.best.value:.4g}", refresh=False)
+        if self.callbacks:
+            snapshot = TuneResult(sorted(finished, key=lambda t: t.number), **self.result_args)
+            for callback in self.callbacks:
+                callback(snapshot, trial)
+
+    def _better(self, a: Trial, b: Trial | None) -> bool:
+        return b is None or (a.value < b.value if self.direction == "min" else a.value > b.value)
+
+    def _best_of(self, trials: list[Trial]) -> Trial | None:
+        best = None
+        for t in trials:
+            if t.state is TrialState.COMPLETE and t.value is not None and self._better(t, best):
+                best = t
+        return best
+
+    def _target_reached(self) -> bool:
+        if self.target is None or self.best is None:
+            return False
+        return self.best.value <= self.target if self.direction == "min" else self.best.value >= self.target
+
+    def _total(self) -> int | None:
+        if self.max_trials is not None:
+            return self.max_trials
+        cardinality = self.searcher.space.cardinality
+        return None if math.isinf(cardinality) else int(cardinality)
+
+
+def _progress_bar(enabled: bool, total: int | None, initial: int, best: Trial | None) -> Any:
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, initial=initial, disable=not enabled, desc="trials", unit="trial")
+    if best is not None:
+        bar.set_postfix(best=f"{best.value:.4g}", refresh=False)
+    return bar
+
+
+def _method_name(searcher: Any) -> str:
+    name = getattr(searcher, "name", "searcher")
+    return name if name != "searcher" else type(searcher).__name__
+
+
+def _check_same_study(info: dict, space: Space, method: str, direction: str) -> None:
+    if Space.from_json(info["space"]) != space:
+        raise ValueError(f"space: study {info['name']!r} was run with another space; resume it with the same space or use another study=")
+    if info["method"] != method:
+        raise ValueError(f"method: study {info['name']!r} was run with method={info['method']!r}, not {method!r}")
+    if info["direction"] != direction:
+        raise ValueError(f"direction: study {info['name']!r} was run with direction={info['direction']!r}, not {direction!r}")
+
+
+def _check_options(**o: Any) -> None:
+    def positive(name: str, value: Any, kind: type | tuple) -> None:
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool) or value <= 0):
+            raise ValueError(f"{name} must be a positive {'integer' if kind is int else 'number'} or None, got {value!r}")
+
+    positive("max_trials", o["max_trials"], int)
+    positive("timeout", o["timeout"], numbers.Real)
+    positive("max_consecutive_failures", o["max_consecutive_failures"], int)
+    if o["target"] is not None and (not isinstance(o["target"], numbers.Real) or isinstance(o["target"], bool)):
+        raise TypeError(f"target must be a number or None, got {o['target']!r}")
+    if o["direction"] not in (None, "min", "max"):
+        raise ValueError(f"direction must be 'min' or 'max', got {o['direction']!r}")
+    if o["seed"] is not None and (not isinstance(o["seed"], (int, np.integer)) or isinstance(o["seed"], bool) or o["seed"] < 0):
+        raise ValueError(f"seed must be a non-negative integer or None, got {o['seed']!r}")
+    if o["study"] is not None and (not isinstance(o["study"], str) or not o["study"]):
+        raise ValueError(f"study must be a non-empty string, got {o['study']!r}")
+    for callback in o["callbacks"]:
+        if not callable(callback):
+            raise TypeError(f"callbacks must be callables f(result, trial), got {callback!r}")
