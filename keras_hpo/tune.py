@@ -83,16 +83,20 @@ def tune(
     searcher = _searchers.resolve(method)
     method_name = _method_name(searcher)
     direction = direction or infer_direction(metric)  # Keras's default metric, val_loss, is minimised too
-    keras_options = {} if data is None else {"objective": objective, "cv": cv}
-    if data is None and cv is not None:
-        raise ValueError("cv= splits data; it needs data=(x, y)")
+    name = study or "default"
+    if cv is not None:
+        raise ValueError("cv: cross-validated trials are not available in this version; leave cv=None")
+    keras_options = {} if data is None else {"objective": objective, "artifacts_dir": _artifacts_dir(storage, name)}
     work = make_objective(model_fn, data=data, metric=metric, **keras_options)
+    for owner in (model_fn, work):  # model builders and adapters can reject names (activations, ...) up front
+        check_space = getattr(owner, "check_space", None)
+        if callable(check_space):
+            check_space(space)
     if max_trials is None and timeout is None and target is None and not (space.finite or searcher.finite_by_itself):
         raise ValueError("max_trials: give max_trials (or timeout=) because the space is continuous and would never run out")
 
     store = Store(storage)
     try:
-        name = study or "default"
         info = store.study(name)
         if info is not None and not resume:
             raise StudyExists(f"study {name!r} already exists in {storage}; pass resume=True to continue it, or another study=")
@@ -273,6 +277,13 @@ def _progress_bar(enabled: bool, total: int | None, initial: int, best: Trial | 
     if best is not None:
         bar.set_postfix(best=f"{best.value:.4g}", refresh=False)
     return bar
+
+
+def _artifacts_dir(storage: str | None, study: str) -> str | None:
+    """Where trained weights go: beside a storage file (so they survive a resume), else a temporary folder."""
+    if storage is None:
+        return None
+    return f"{storage}.artifacts/{study}"
 
 
 def _method_name(searcher: Any) -> str:
