@@ -82,7 +82,7 @@ FINITE = Space({"a": [1, 2, 3], "b": ["x", "y"], "c": Int(0, 2, when={"b": ["y"]
 def _toy(params: dict) -> float:
     """Deterministic objective over ``MIXED``/``FINITE`` (a searcher should be able to improve on it)."""
     total = 0.0
-    for name, value in sorted(params.items()):
+    for _, value in sorted(params.items()):
         if isinstance(value, str):
             total += (len(value) % 3) * 0.3
         elif isinstance(value, (int, float)):
