@@ -27,14 +27,13 @@ __version__ = "0.1.0"
 __all__ = [
     "tune", "load", "Space", "Float", "Int", "Choice", "Fixed", "Trial", "TrialState", "Suggestion", "Decision",
     "TuneResult", "Searcher", "searchers", "SearchExhausted", "AllTrialsFailed", "StudyExists", "KerasHpoError",
-    "CV", "keras",
+    "keras",
 ]
 
-_LAZY = {"keras": ".keras", "testing": ".testing", "plots": ".plots", "CV": ".experiment"}
+_LAZY = {"keras": ".keras", "testing": ".testing", "plots": ".plots"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        module = importlib.import_module(_LAZY[name], __name__)
-        return getattr(module, name) if name == "CV" else module
+        return importlib.import_module(_LAZY[name], __name__)
     raise AttributeError(f"module 'keras_hpo' has no attribute {name!r}")

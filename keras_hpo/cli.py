@@ -2,7 +2,8 @@
 
     keras-hpo demo [--method NAME] [--trials N] [--storage PATH]
     keras-hpo run module:fn --space space.json [--method NAME] [--trials N] [--storage PATH] [--study NAME] [--resume]
-    keras-hpo show runs/x.db [--study NAME] [--top N]
+    keras-hpo show runs/x.db [--study NAME] [--top N] [--csv FILE]
+    keras-hpo plot runs/x.db [--study NAME] [--out FILE.png]
     keras-hpo methods
 """
 
@@ -54,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--top", type=int, default=10)
     show.add_argument("--csv", default=None, help="also write all trials to this CSV file")
 
+    plot = sub.add_parser("plot", help="save history, importance and parallel-coordinate plots of a stored study")
+    plot.add_argument("storage", help="SQLite file")
+    plot.add_argument("--study", default=None)
+    plot.add_argument("--out", default=None, help="PNG file (default: <storage>.png)")
+
     sub.add_parser("methods", help="list the search methods")
     return parser
 
@@ -98,6 +104,24 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plot(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    result = load(args.storage, args.study)
+    fig, axes = plt.subplots(1, 3, figsize=(18, 4.5))
+    result.plot_history(ax=axes[0])
+    result.plot_importance(ax=axes[1])
+    result.plot_parallel(ax=axes[2])
+    fig.tight_layout()
+    out = args.out or f"{args.storage}.png"
+    fig.savefig(out, dpi=100)
+    print(f"wrote {out}")
+    return 0
+
+
 def _cmd_methods(args: argparse.Namespace) -> int:
     for name in searchers.available():
         print(name)
@@ -107,7 +131,7 @@ def _cmd_methods(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    commands = {"demo": _cmd_demo, "run": _cmd_run, "show": _cmd_show, "methods": _cmd_methods}
+    commands = {"demo": _cmd_demo, "run": _cmd_run, "show": _cmd_show, "plot": _cmd_plot, "methods": _cmd_methods}
     try:
         return commands[args.command](args)
     except (ValueError, TypeError, FileNotFoundError) as exc:

@@ -8,7 +8,7 @@ from keras_hpo.cli import main
 
 def test_help_lists_the_commands():
     out = subprocess.run(["keras-hpo", "--help"], capture_output=True, text=True, check=True).stdout
-    for command in ("demo", "run", "show", "methods"):
+    for command in ("demo", "run", "show", "plot", "methods"):
         assert command in out
 
 
@@ -26,6 +26,9 @@ def test_run_then_show(tmp_path, capsys, monkeypatch):
     assert main(["show", db, "--csv", str(csv)]) == 0
     out = capsys.readouterr().out
     assert "study cli" in out and "best value" in out and csv.exists()
+    png = tmp_path / "cli.png"
+    assert main(["plot", db, "--out", str(png)]) == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_run_accepts_a_plain_dict_space(tmp_path, monkeypatch, capsys):
