@@ -8,6 +8,8 @@ nothing but data crosses a process boundary.
   and the only one that streams per-epoch reports to the searcher).
 - ``ProcessExecutor``: ``n_jobs`` local worker processes, each limited to its
   share of the CPU threads.
+- ``DaskExecutor``: the workers of an existing Dask cluster (``distributed.Client``),
+  on this machine or many; ``tune(executor=client)`` or ``executor="tcp://host:8786"``.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .objective import Outcome, is_finite_number
-from .trial import Decision, TrialState
+from .trial import TrialState
 
-__all__ = ["run_trial", "SerialExecutor", "ProcessExecutor", "make_executor"]
+__all__ = ["run_trial", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor"]
 
 
 def run_trial(objective: Callable, params: dict, *, seed: int | None, budget: float | None = None,
@@ -97,8 +99,53 @@ class ProcessExecutor:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+class DaskExecutor:
+    """Trials as tasks on a Dask cluster; one trial per worker thread at a time.
+
+    The driver alone writes the store, so any number of machines can work on one
+    study. The client is the caller's: ``close`` leaves it open.
+    """
+
+    streams_reports = False
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        threads = sum(client.nthreads().values())
+        if threads < 1:
+            raise ValueError("executor: the Dask cluster has no workers; start some or wait for them first")
+        self.n_workers = threads
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Any:
+        return self.client.submit(fn, *args, pure=False, **kwargs)
+
+    def wait(self, futures: Iterable[Any], timeout: float | None = None) -> set[Any]:
+        from distributed import wait
+
+        futures = list(futures)
+        try:
+            wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            pass
+        return {f for f in futures if f.done()}
+
+    def close(self) -> None:
+        pass
+
+
+def _is_dask_client(obj: Any) -> bool:
+    return type(obj).__name__ == "Client" and type(obj).__module__.startswith("distributed")
+
+
 def make_executor(n_jobs: int = 1, executor: Any = None) -> Any:
-    """The executor for ``tune(n_jobs=..., executor=...)``."""
+    """The executor for ``tune(n_jobs=..., executor=...)``: a Dask client or address, or any object with the seam."""
+    if isinstance(executor, str):
+        if not executor.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+            raise ValueError(f"executor: expected a Dask scheduler address like 'tcp://host:8786', got {executor!r}")
+        from distributed import Client
+
+        executor = Client(executor)
+    if _is_dask_client(executor):
+        return DaskExecutor(executor)
     if executor is not None:
         if all(hasattr(executor, a) for a in ("submit", "wait", "close", "n_workers")):
             return executor
@@ -107,6 +154,3 @@ def make_executor(n_jobs: int = 1, executor: Any = None) -> Any:
         raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
     return SerialExecutor() if n_jobs == 1 else ProcessExecutor(n_jobs)
 
-
-def never_stop(step: int, value: float) -> Decision:
-    return Decision.CONTINUE

@@ -95,6 +95,7 @@ def tune(
     if max_trials is None and timeout is None and target is None and not (space.finite or searcher.finite_by_itself):
         raise ValueError("max_trials: give max_trials (or timeout=) because the space is continuous and would never run out")
 
+    executor_ = make_executor(n_jobs, executor)
     store = Store(storage)
     try:
         info = store.study(name)
@@ -102,22 +103,20 @@ def tune(
             raise StudyExists(f"study {name!r} already exists in {storage}; pass resume=True to continue it, or another study=")
         if info is None:
             seed = secrets.randbelow(2**31) if seed is None else seed
-            store.create_study(name, space=space.to_json(), method=method_name, direction=direction, metric=metric, seed=seed)
         else:
             _check_same_study(info, space, method_name, direction)
             seed = info["seed"]
-        searcher.setup(space, direction, seed)
-        executor_ = make_executor(n_jobs, executor)
+        searcher.setup(space, direction, seed)  # validates the method's options before anything is written
+        if info is None:
+            store.create_study(name, space=space.to_json(), method=method_name, direction=direction, metric=metric, seed=seed)
         loop = _Loop(store, name, searcher, work, executor_, seed=seed, max_trials=max_trials, timeout=timeout,
                      target=target, progress=progress, callbacks=callbacks,
                      max_consecutive_failures=max_consecutive_failures, result_args=dict(
                          space=space, direction=direction, metric=metric, study=name, method=method_name, seed=seed,
                          storage=storage, objective=work, searcher=searcher))
-        try:
-            records = loop.run(resume_state=info["searcher_state"] if info else None)
-        finally:
-            executor_.close()
+        records = loop.run(resume_state=info["searcher_state"] if info else None)
     finally:
+        executor_.close()
         store.close()
     result = TuneResult(records, **loop.result_args)
     if not result.completed:
@@ -200,7 +199,7 @@ class _Loop:
                     break
                 wait = None if deadline is None else max(0.0, deadline - time.monotonic())
                 for future in self.executor.wait(list(running), timeout=wait):
-                    trial = self._finish(running.pop(future), future.result())
+                    trial = self._finish(running.pop(future), _outcome_of(future))
                     finished.append(trial)
                     failures_in_a_row = failures_in_a_row + 1 if trial.state is TrialState.FAILED else 0
                     self._after(trial, finished, bar)
@@ -268,6 +267,16 @@ class _Loop:
             return self.max_trials
         cardinality = self.searcher.space.cardinality
         return None if math.isinf(cardinality) else int(cardinality)
+
+
+def _outcome_of(future: Any) -> dict:
+    """The worker's record of a trial; a worker that died or could not run it gives a FAILED record."""
+    try:
+        return future.result()
+    except Exception as exc:
+        now = time.time()
+        return {"state": TrialState.FAILED.value, "value": None, "started": now, "finished": now,
+                "error": f"the executor could not run the trial: {type(exc).__name__}: {exc}"}
 
 
 def _progress_bar(enabled: bool, total: int | None, initial: int, best: Trial | None) -> Any:

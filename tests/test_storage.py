@@ -61,6 +61,16 @@ def test_existing_study_needs_resume(tmp_path):
         kh.tune(objective, SPACE, max_trials=2, storage=db, study="s", progress=False)
 
 
+def test_a_rejected_run_leaves_no_study_behind(tmp_path):
+    db = str(tmp_path / "run.db")
+    with pytest.raises(ValueError, match="grid needs a finite space"):
+        kh.tune(objective, SPACE, method="grid", storage=db, study="s", progress=False)
+    with pytest.raises(ValueError, match="n_jobs"):
+        kh.tune(objective, SPACE, max_trials=2, n_jobs=0, storage=db, study="s", progress=False)
+    kh.tune(objective, SPACE, max_trials=2, storage=db, study="s", progress=False)  # the name is still free
+    assert len(kh.load(db, "s").records) == 2
+
+
 def test_resume_refuses_another_space_or_method(tmp_path):
     db = str(tmp_path / "run.db")
     kh.tune(objective, SPACE, max_trials=2, storage=db, study="s", progress=False)
