@@ -1,0 +1,39 @@
+"""The README's commands and first example stay true."""
+
+import re
+from pathlib import Path
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def _python_blocks():
+    return re.findall(r"```python\n(.*?)```", README, flags=re.S)
+
+
+def test_readme_opens_with_the_two_commands():
+    first_block = re.search(r"```bash\n(.*?)```", README, flags=re.S).group(1).splitlines()
+    assert first_block[0].startswith('pip install -e ".[dev]" && keras-hpo demo')
+    assert first_block[1].startswith('pip install -e ".[dev]" && python3 -m pytest')
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    assert "python3 -m pytest" in ci and "README.md" in ci
+
+
+def test_first_tune_in_five_lines_runs(capsys):
+    block = next(b for b in _python_blocks() if "def objective" in b and "kh.tune(" in b)
+    namespace = {}
+    exec(compile(block.replace("seed=0)", "seed=0, progress=False)"), "README", "exec"), namespace)
+    result = namespace["result"]
+    assert len(result.records) == 30 and result.best_params["kind"] == "a"
+    assert "{" in capsys.readouterr().out
+
+
+def test_space_example_is_valid():
+    block = next(b for b in _python_blocks() if b.lstrip().startswith("space = kh.Space("))
+    import keras_hpo as kh
+
+    namespace = {"kh": kh}
+    exec(block, namespace)
+    assert namespace["space"]["batch_size"].values() == [16, 44, 72, 100]
