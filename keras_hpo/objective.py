@@ -101,6 +101,8 @@ def make_objective(model_fn: Callable, *, data: Any = None, metric: str | None =
     if not callable(model_fn):
         raise TypeError(f"model_fn must be callable, got {type(model_fn).__name__}")
     if data is None:
+        if getattr(model_fn, "needs_data", False):  # e.g. kh.keras.mlp(...)
+            raise ValueError("data: this model function builds a Keras model; pass data=(x, y) or (x_train, y_train, x_val, y_val)")
         if _talos_shaped(model_fn):
             raise ValueError("a Talos-shaped model_fn(x_train, y_train, x_val, y_val, params) needs data=")
         return PlainObjective(model_fn, metric)

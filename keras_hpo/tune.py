@@ -107,6 +107,9 @@ def tune(
             _check_same_study(info, space, method_name, direction)
             seed = info["seed"]
         searcher.setup(space, direction, seed)  # validates the method's options before anything is written
+        bind_study = getattr(work, "bind_study", None)  # the Keras adapter finds earlier trials' weights by seed
+        if callable(bind_study):
+            bind_study(seed=seed, direction=direction)
         if info is None:
             store.create_study(name, space=space.to_json(), method=method_name, direction=direction, metric=metric, seed=seed)
         loop = _Loop(store, name, searcher, work, executor_, seed=seed, max_trials=max_trials, timeout=timeout,

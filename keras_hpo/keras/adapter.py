@@ -1,0 +1,544 @@
+"""``KerasObjective``: one trial of a Keras model function, as the tune loop's objective.
+
+``kh.tune(model_fn, space, data=...)`` wraps ``model_fn`` in a ``KerasObjective``.
+Three shapes of ``model_fn`` are told apart automatically:
+
+1. ``fn(params) -> keras.Model``, compiled or not: trained here on ``data``;
+2. ``fn(x_train, y_train, x_val, y_val, params) -> (history, model)``: the Talos
+   shape (five positional arguments), called as it is;
+3. ``fn(params) -> float | dict``: a plain objective, nothing to train.
+
+Per trial: ``keras.backend.clear_session()``, the trial's seed through
+``keras.utils.set_random_seed``, then ``fit`` with ``epochs``, ``batch_size``,
+``shuffle`` and ``validation_split`` read from params (defaults 10, 32, True,
+0.2; ``data=(x_train, y_train, x_val, y_val)`` brings its own validation set).
+An uncompiled model is compiled with ``optimizer`` (default adam),
+``learning_rate`` and ``loss`` from params, the loss inferred from the labels
+and the output layer when not given. The objective is ``metric`` (default
+``val_loss``) at the best epoch (``objective="best"``) or the last
+(``objective="last"``); every epoch's value is kept as the trial's ``curve``.
+
+Weights live on disk in ``artifacts_dir`` (a temporary folder when None): the
+best trial so far (at its best epoch), and every trial that ran with a
+``budget`` so that a later trial can continue it (``resume_from``). Nothing that
+grows with the number of trials is held in memory, and the object pickles to
+worker processes as its arguments only.
+
+>>> import numpy as np, keras_hpo as kh
+>>> x, y = np.random.default_rng(0).normal(size=(60, 4)), np.arange(60) % 2
+>>> objective = KerasObjective(kh.keras.mlp(4, 2), (x, y), metric="val_accuracy")
+>>> outcome = objective({"units": 4, "epochs": 2}, seed=0)
+>>> len(outcome.curve)
+2
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import numbers
+import os
+import shutil
+import tempfile
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..objective import Outcome, PlainObjective, _talos_shaped
+from ..space import Space
+from ..trial import Decision, Trial
+from .builder import check_names, make_optimizer, space_values
+
+__all__ = ["KerasObjective"]
+
+log = logging.getLogger("keras_hpo")
+
+#: training options read from params when present, with the values used when absent
+DEFAULTS = {"epochs": 10, "batch_size": 32, "shuffle": True, "validation_split": 0.2}
+_BEST = "best.json"
+
+
+def _keras() -> Any:
+    import keras
+
+    return keras
+
+
+def _direction_of(metric: str) -> str:
+    from ..tune import infer_direction
+
+    return infer_direction(metric)
+
+
+# Data ------------------------------------------------------------------
+def _as_arrays(name: str, value: Any) -> Any:
+    """NumPy arrays (or a list / dict of them for several inputs), with a ValueError naming the problem."""
+    if value is None:
+        raise ValueError(f"data: {name} is None")
+    if isinstance(value, Mapping):
+        return {k: _as_arrays(f"{name}[{k!r}]", v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and value and all(hasattr(v, "shape") for v in value):
+        return [_as_arrays(f"{name}[{i}]", v) for i, v in enumerate(value)]
+    if hasattr(value, "to_numpy"):  # pandas
+        value = value.to_numpy()
+    array = np.asarray(value)
+    if array.ndim == 0:
+        raise ValueError(f"data: {name} must be an array of samples, got a single value {value!r}")
+    if array.dtype == object:
+        raise ValueError(f"data: {name} must hold numbers, got an array of Python objects")
+    return array
+
+
+def _leaves(value: Any) -> list[np.ndarray]:
+    if isinstance(value, Mapping):
+        return list(value.values())
+    if isinstance(value, list):
+        return list(value)
+    return [value]
+
+
+def _take(value: Any, part: slice) -> Any:
+    if isinstance(value, Mapping):
+        return {k: v[part] for k, v in value.items()}
+    if isinstance(value, list):
+        return [v[part] for v in value]
+    return value[part]
+
+
+def _n_samples(name: str, value: Any) -> int:
+    lengths = sorted({len(leaf) for leaf in _leaves(value)})
+    if len(lengths) > 1:
+        raise ValueError(f"data: the inputs of {name} have different numbers of samples {lengths}")
+    if not lengths or lengths[0] == 0:
+        raise ValueError(f"data: {name} is empty (0 samples)")
+    for leaf in _leaves(value):
+        if np.issubdtype(leaf.dtype, np.floating) and not np.isfinite(leaf).all():
+            raise ValueError(f"data: {name} contains NaN or infinite values")
+    return lengths[0]
+
+
+def _prepare(data: Any) -> tuple:
+    """``(x, y)`` or ``(x_train, y_train, x_val, y_val)`` checked and as arrays; raises before any training."""
+    if not isinstance(data, (tuple, list)) or len(data) not in (2, 4):
+        raise ValueError("data must be (x, y) or (x_train, y_train, x_val, y_val), "
+                         f"got {type(data).__name__}{f' of {len(data)} items' if isinstance(data, (tuple, list)) else ''}")
+    names = ("x", "y") if len(data) == 2 else ("x_train", "y_train", "x_val", "y_val")
+    arrays = tuple(_as_arrays(n, d) for n, d in zip(names, data))
+    for i in range(0, len(arrays), 2):
+        nx, ny = _n_samples(names[i], arrays[i]), _n_samples(names[i + 1], arrays[i + 1])
+        if nx != ny:
+            raise ValueError(f"data: {names[i]} has {nx} samples but {names[i + 1]} has {ny}")
+    if len(arrays) == 4:
+        for a, b, what in ((arrays[0], arrays[2], "x"), (arrays[1], arrays[3], "y")):
+            shapes = [leaf.shape[1:] for leaf in _leaves(a)], [leaf.shape[1:] for leaf in _leaves(b)]
+            if shapes[0] != shapes[1]:
+                raise ValueError(f"data: {what}_train samples have shape {shapes[0]} but {what}_val samples {shapes[1]}")
+    return arrays
+
+
+def _split_at(n: int, fraction: float) -> int:
+    """Where Keras's ``validation_split`` cuts: the last ``fraction`` of the samples validates."""
+    return int(math.ceil(n * (1.0 - fraction)))
+
+
+def _check_fraction(fraction: Any, n: int) -> None:
+    if not isinstance(fraction, numbers.Real) or isinstance(fraction, bool) or not 0.0 <= fraction < 1.0:
+        raise ValueError(f"validation_split must be a number in [0, 1), got {fraction!r}")
+    if fraction > 0 and (_split_at(n, fraction) < 1 or _split_at(n, fraction) >= n):
+        raise ValueError(f"validation_split={fraction} leaves no training or no validation sample out of {n}")
+
+
+# Reading the history ------------------------------------------------------
+class _Watch:
+    """The per-epoch callback: curve, the missing-metric and NaN checks, reports to the searcher, best weights."""
+
+    def __init__(self, metric: str, direction: str, report: Callable | None, history: dict[str, list],
+                 keep_best_below: float | None, keep_weights: bool) -> None:
+        keras = _keras()
+
+        class Callback(keras.callbacks.Callback):
+            def on_epoch_end(inner, epoch: int, logs: dict | None = None) -> None:  # noqa: N805
+                self.on_epoch_end(inner.model, epoch, logs or {})
+
+        self.callback = Callback()
+        self.metric, self.direction, self.report = metric, direction, report
+        self.history = {k: list(v) for k, v in history.items()}
+        self.epochs = len(next(iter(self.history.values()), []))
+        self.diverged_at: int | None = None
+        self.pruned = False
+        self.keep_weights = keep_weights
+        self.best_weights: list | None = None
+        self.best_value = keep_best_below  # only epochs better than this (and than earlier ones) are snapshotted
+
+    def better(self, a: float, b: float | None) -> bool:
+        return b is None or (a < b if self.direction == "min" else a > b)
+
+    def on_epoch_end(self, model: Any, epoch: int, logs: dict) -> None:
+        if self.metric not in logs:
+            raise ValueError(f"metric {self.metric!r} is not in the training history; it has {sorted(logs)}"
+                             + (" (no validation data: validation_split is 0)" if self.metric.startswith("val_")
+                                and not any(k.startswith("val_") for k in logs) else ""))
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(value))
+        self.epochs = epoch + 1
+        value = float(logs[self.metric])
+        if not math.isfinite(float(logs.get("loss", 0.0))) or not math.isfinite(value):
+            self.diverged_at = epoch + 1
+            model.stop_training = True
+            return
+        if self.keep_weights and self.better(value, self.best_value):
+            self.best_value = value
+            self.best_weights = model.get_weights()
+        if self.report is not None and self.report(epoch + 1, value) is Decision.STOP:
+            self.pruned = True
+            model.stop_training = True
+
+
+def _score(history: Mapping[str, list], metric: str, objective: str, direction: str) -> tuple[float, int]:
+    """The objective value and its epoch index out of a history, or a ValueError that says what is wrong."""
+    if metric not in history:
+        raise ValueError(f"metric {metric!r} is not in the training history; it has {sorted(history)}")
+    curve = [float(v) for v in history[metric]]
+    if not curve:
+        raise ValueError("the model trained for 0 epochs; give epochs >= 1")
+    losses = [float(v) for v in history.get("loss", [])]
+    for epoch, (loss, value) in enumerate(zip(losses or curve, curve), start=1):
+        if not (math.isfinite(loss) and math.isfinite(value)):
+            name = "loss" if not math.isfinite(loss) else metric
+            bad = loss if not math.isfinite(loss) else value
+            raise FloatingPointError(f"training diverged: {name} became {bad} at epoch {epoch}; "
+                                     "try a lower learning_rate or another initializer")
+    if objective == "last":
+        return curve[-1], len(curve) - 1
+    pick = min if direction == "min" else max
+    best = pick(curve)
+    return best, curve.index(best)
+
+
+# The objective -------------------------------------------------------------
+class KerasObjective:
+    """Trains ``model_fn`` on ``data`` for one params dict: ``objective(params, *, seed, budget, resume_from, report)``.
+
+    ``metric`` names a Keras history entry (default ``val_loss``); ``objective``
+    is ``"best"`` (best epoch) or ``"last"``; ``artifacts_dir`` holds kept weights.
+    The constructor only stores its arguments: ``check_space`` (called by ``tune``
+    before any trial) validates the data and the space's training options.
+    """
+
+    def __init__(self, model_fn: Callable, data: Any, *, metric: str | None = None, objective: str = "best",
+                 artifacts_dir: str | os.PathLike | None = None) -> None:
+        self.model_fn = model_fn
+        self.data = data
+        self.metric = metric
+        self.objective = objective
+        self.artifacts_dir = None if artifacts_dir is None else os.fspath(artifacts_dir)
+        self.direction: str | None = None
+        self.study_seed: int | None = None
+        self._arrays: tuple | None = None
+        self._cleanup: Any = None
+
+    def __repr__(self) -> str:
+        return f"KerasObjective({getattr(self.model_fn, '__name__', self.model_fn)!r}, metric={self._metric!r})"
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.update(_arrays=None, _cleanup=None)  # arrays are rebuilt from data; the cleanup belongs to this process
+        return state
+
+    @property
+    def _metric(self) -> str:
+        return self.metric or "val_loss"
+
+    @property
+    def _direction(self) -> str:
+        return self.direction or _direction_of(self._metric)
+
+    @property
+    def _talos(self) -> bool:
+        return _talos_shaped(self.model_fn)
+
+    # Before the first trial ------------------------------------------------
+    def check_space(self, space: Space | Mapping[str, Any]) -> None:
+        """Validate the options, the data and the space's training values; raise ``ValueError`` before any training."""
+        self._check_options()
+        arrays = self._prepared()
+        space = Space.from_any(space)
+        check_names(space, kinds=("optimizer",))
+        n = _n_samples("x", arrays[0])
+        for key, dist in space.items():
+            for value in space_values(dist):
+                if key in ("epochs", "batch_size") and (not isinstance(value, (int, np.integer))
+                                                         or isinstance(value, bool) or value < 1):
+                    raise ValueError(f"{key}: must be a positive integer, got {value!r}")
+                if key == "learning_rate" and (not isinstance(value, numbers.Real) or not value > 0):
+                    raise ValueError(f"learning_rate: must be a positive number, got {value!r}")
+                if key == "validation_split" and len(arrays) == 2:
+                    _check_fraction(value, n)
+        if len(arrays) == 4 and "validation_split" in space:
+            log.warning("validation_split is ignored: data=(x_train, y_train, x_val, y_val) gives the validation set")
+
+    def bind_study(self, *, seed: int, direction: str) -> None:
+        """Called by ``tune`` once the study is known: its seed (to find earlier trials' weights) and direction."""
+        self.study_seed, self.direction = int(seed), direction
+        self._folder()
+
+    def _check_options(self) -> None:
+        if self.objective not in ("best", "last"):
+            raise ValueError(f"objective must be 'best' or 'last', got {self.objective!r}")
+        if self.metric is not None and (not isinstance(self.metric, str) or not self.metric):
+            raise ValueError(f"metric must be a Keras history name such as 'val_accuracy', got {self.metric!r}")
+
+    def _prepared(self) -> tuple:
+        if self._arrays is None:
+            self._arrays = _prepare(self.data)
+        return self._arrays
+
+    def _split(self, params: Mapping[str, Any]) -> tuple:
+        arrays = self._prepared()
+        if len(arrays) == 4:
+            return arrays
+        x, y = arrays
+        fraction = params.get("validation_split", DEFAULTS["validation_split"])
+        n = _n_samples("x", x)
+        _check_fraction(fraction, n)
+        if fraction == 0:
+            return x, y, None, None
+        cut = slice(None, _split_at(n, fraction)), slice(_split_at(n, fraction), None)
+        return _take(x, cut[0]), _take(y, cut[0]), _take(x, cut[1]), _take(y, cut[1])
+
+    # One trial ----------------------------------------------------------------
+    def __call__(self, params: dict, *, seed: int | None = None, budget: float | None = None,
+                 resume_from: int | None = None, report: Callable[[int, float], Decision] | None = None) -> Outcome:
+        outcome, _ = self._run(params, seed=seed, budget=budget, resume_from=resume_from, report=report, keep=True)
+        return outcome
+
+    def _run(self, params: Mapping[str, Any], *, seed: int | None, budget: float | None, resume_from: int | None,
+             report: Callable | None, keep: bool) -> tuple[Outcome, Any]:
+        keras = _keras()
+        self._check_options()
+        x_train, y_train, x_val, y_val = self._split(params)
+        epochs = _epochs(params, budget)
+        keras.backend.clear_session()
+        if seed is not None:
+            keras.utils.set_random_seed(int(seed))
+        if self._talos:
+            return self._run_talos(params, (x_train, y_train, x_val, y_val), epochs, budget, resume_from, keep, seed)
+
+        model = self.model_fn(dict(params))
+        if not isinstance(model, keras.Model):
+            if isinstance(model, (Outcome, Mapping, numbers.Real)) and not isinstance(model, bool):
+                return PlainObjective(lambda _: model, self.metric)(dict(params)), None
+            raise TypeError("model_fn must return a keras.Model (or, as a plain objective, a number or a dict), "
+                            f"got {type(model).__name__}")
+        if not model.compiled:
+            _compile(model, params, y_train)
+        start, history = self._restore(model, resume_from)
+        best_so_far = self._stored_best() if keep else None
+        watch = _Watch(self._metric, self._direction, report, history, keep_best_below=best_so_far,
+                       keep_weights=self.objective == "best")
+        if start < epochs:
+            model.fit(x_train, y_train, validation_data=None if x_val is None else (x_val, y_val), epochs=epochs,
+                      initial_epoch=start, batch_size=int(params.get("batch_size", DEFAULTS["batch_size"])),
+                      shuffle=bool(params.get("shuffle", DEFAULTS["shuffle"])), verbose=0, callbacks=[watch.callback])
+        value, index = _score(watch.history, self._metric, self.objective, self._direction)
+        metrics = {k: v[index] for k, v in watch.history.items()}
+        metrics.update(epoch=index + 1, epochs_trained=watch.epochs)
+        artifact = None
+        if keep:
+            if budget is not None:  # a later, longer trial may continue this one
+                artifact = self._save_checkpoint(model, seed, watch)
+            if not watch.pruned and self._is_new_best(value):
+                if watch.best_weights is not None and self.objective == "best":
+                    model.set_weights(watch.best_weights)
+                self._save_best(model, seed, value, params, talos=False)
+        elif watch.best_weights is not None and self.objective == "best":
+            model.set_weights(watch.best_weights)
+        curve = watch.history[self._metric]
+        return Outcome(value=value, metrics=metrics, curve=curve, pruned=watch.pruned, artifact=artifact), model
+
+    def _run_talos(self, params: Mapping[str, Any], split: tuple, epochs: int, budget: float | None,
+                   resume_from: int | None, keep: bool, seed: int | None) -> tuple[Outcome, Any]:
+        keras = _keras()
+        if resume_from is not None:
+            log.info("a Talos-shaped model_fn trains on its own: trial %s is not continued, it trains %d epochs",
+                     resume_from, epochs)
+        given = dict(params)
+        if budget is not None:
+            given["epochs"] = epochs
+        out = self.model_fn(*split, given)
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise TypeError(f"a Talos-shaped model_fn must return (history, model), got {type(out).__name__}")
+        model = next((o for o in out if isinstance(o, keras.Model)), None)
+        history = next((o for o in out if o is not model), None)
+        history = getattr(history, "history", history)
+        if model is None or not isinstance(history, Mapping):
+            raise TypeError("a Talos-shaped model_fn must return (history, model): the History from model.fit and "
+                            f"the keras.Model, got ({', '.join(type(o).__name__ for o in out)})")
+        value, index = _score(history, self._metric, self.objective, self._direction)
+        metrics = {k: float(v[index]) for k, v in history.items()}
+        metrics.update(epoch=index + 1, epochs_trained=len(history[self._metric]))
+        if keep and self._is_new_best(value):
+            self._save_best(model, seed, value, params, talos=True)
+        return Outcome(value=value, metrics=metrics, curve=[float(v) for v in history[self._metric]]), model
+
+    # Weights on disk -------------------------------------------------------------
+    def _folder(self) -> str:
+        if self.artifacts_dir is None:
+            self.artifacts_dir = tempfile.mkdtemp(prefix="keras_hpo-")
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self.artifacts_dir, ignore_errors=True)
+        os.makedirs(self.artifacts_dir, exist_ok=True)
+        return self.artifacts_dir
+
+    def _path(self, name: str) -> str:
+        return os.path.join(self._folder(), name)
+
+    def _stored_best(self) -> float | None:
+        try:
+            with open(self._path(_BEST)) as handle:
+                return float(json.load(handle)["value"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _is_new_best(self, value: float) -> bool:
+        best = self._stored_best()
+        return best is None or (value < best if self._direction == "min" else value > best)
+
+    def _save_best(self, model: Any, seed: int | None, value: float, params: Mapping[str, Any], *, talos: bool) -> None:
+        try:
+            with open(self._path(_BEST)) as handle:
+                old = json.load(handle).get("file")
+        except (OSError, ValueError):
+            old = None
+        name = f"best-seed-{seed}" + (".keras" if talos else ".weights.h5")
+        try:
+            if talos:
+                model.save(self._path(name))
+            else:
+                model.save_weights(self._path(name))
+        except Exception as exc:  # an unserialisable custom object: best_model() will retrain instead
+            log.warning("could not keep the best model's weights (%s); best_model() will retrain it", exc)
+            return
+        _write_json(self._path(_BEST), {"seed": seed, "value": value, "file": name, "params": dict(params)})
+        if old and old != name:
+            try:
+                os.remove(self._path(old))
+            except OSError:
+                pass
+
+    def _save_checkpoint(self, model: Any, seed: int | None, watch: _Watch) -> str:
+        path = self._path(f"seed-{seed}.weights.h5")
+        model.save_weights(path)
+        _write_json(self._path(f"seed-{seed}.json"), {"epochs": watch.epochs, "history": watch.history})
+        return path
+
+    def _restore(self, model: Any, resume_from: int | None) -> tuple[int, dict[str, list]]:
+        """Load the weights of trial ``resume_from``: the epoch to start from and the history so far."""
+        if resume_from is None:
+            return 0, {}
+        if self.study_seed is None:
+            log.warning("resume_from=%s: this objective is not bound to a study; training from scratch", resume_from)
+            return 0, {}
+        from ..tune import trial_seed
+
+        seed = trial_seed(self.study_seed, int(resume_from))
+        weights, meta = self._path(f"seed-{seed}.weights.h5"), self._path(f"seed-{seed}.json")
+        if not (os.path.exists(weights) and os.path.exists(meta)):
+            log.warning("trial %s has no kept weights in %s; training from scratch", resume_from, self.artifacts_dir)
+            return 0, {}
+        _load_weights(model, weights)
+        with open(meta) as handle:
+            info = json.load(handle)
+        return int(info["epochs"]), info["history"]
+
+    # The best model ----------------------------------------------------------------
+    def best_model(self, trial: Trial) -> Any:
+        """The trained model of ``trial``: its kept weights when there are any, else retrained with its seed."""
+        keras = _keras()
+        kept = self._kept_file(trial.seed)
+        if kept is not None:
+            try:
+                keras.backend.clear_session()
+                if kept.endswith(".keras"):
+                    return keras.saving.load_model(kept)
+                if trial.seed is not None:
+                    keras.utils.set_random_seed(int(trial.seed))
+                model = self.model_fn(dict(trial.params))
+                if isinstance(model, keras.Model):
+                    if not model.compiled:
+                        _compile(model, trial.params, self._split(trial.params)[1])
+                    _load_weights(model, kept)
+                    return model
+            except Exception as exc:
+                log.warning("could not reload trial %d's weights (%s); retraining it", trial.number, exc)
+        log.info("retraining trial %d with its seed to return its model", trial.number)
+        _, model = self._run(trial.params, seed=trial.seed, budget=trial.budget, resume_from=None, report=None,
+                             keep=False)
+        if model is None:
+            raise ValueError("there is no model to return: model_fn is a plain objective that returns numbers")
+        return model
+
+    def _kept_file(self, seed: int | None) -> str | None:
+        if self.artifacts_dir is None:
+            return None
+        try:
+            with open(self._path(_BEST)) as handle:
+                best = json.load(handle)
+            if best.get("seed") == seed and os.path.exists(self._path(best["file"])):
+                return self._path(best["file"])
+        except (OSError, ValueError, KeyError):
+            pass
+        checkpoint = self._path(f"seed-{seed}.weights.h5")
+        return checkpoint if os.path.exists(checkpoint) and not self._talos else None
+
+
+def _epochs(params: Mapping[str, Any], budget: float | None) -> int:
+    epochs = params.get("epochs", DEFAULTS["epochs"]) if budget is None else max(1, int(round(budget)))
+    if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    return int(epochs)
+
+
+def _load_weights(model: Any, path: str) -> None:
+    """Load weights (and the optimizer's state saved with them) into a freshly built, compiled model."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    model.load_weights(path)
+
+
+def _write_json(path: str, content: dict) -> None:
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w") as handle:
+        json.dump(content, handle)
+    os.replace(tmp, path)
+
+
+def _compile(model: Any, params: Mapping[str, Any], y: Any) -> None:
+    """Compile an uncompiled model with the optimizer, learning rate and loss from params (loss inferred if absent)."""
+    loss, metrics = params.get("loss"), []
+    if loss is None:
+        loss, metrics = _infer_loss(model, y)
+    model.compile(optimizer=make_optimizer(params.get("optimizer", "adam"), params.get("learning_rate")),
+                  loss=loss, metrics=metrics)
+
+
+def _infer_loss(model: Any, y: Any) -> tuple[Any, list[str]]:
+    """A loss that fits the labels and the output layer: (sparse) categorical or binary cross-entropy, else MSE."""
+    keras = _keras()
+    if len(model.outputs) != 1 or not isinstance(y, np.ndarray):
+        raise ValueError("the model has several outputs: compile it in model_fn, or give params['loss']")
+    outputs = model.outputs[0].shape[-1]
+    activation = getattr(getattr(model.layers[-1], "activation", None), "__name__", "linear")
+    integral = np.issubdtype(y.dtype, np.integer) or (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y)))
+    if outputs and outputs > 1:
+        logits = activation != "softmax"
+        if integral and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)):
+            return keras.losses.SparseCategoricalCrossentropy(from_logits=logits), ["accuracy"]
+        if y.ndim == 2 and y.shape[1] == outputs and np.allclose(y.sum(axis=1), 1):
+            return keras.losses.CategoricalCrossentropy(from_logits=logits), ["accuracy"]
+    if outputs == 1 and integral and set(np.unique(y)) <= {0, 1} and activation == "sigmoid":
+        return keras.losses.BinaryCrossentropy(), ["accuracy"]
+    return keras.losses.MeanSquaredError(), ["mae"]
