@@ -98,6 +98,12 @@ class TuneResult:
         """Write the trials table to ``path`` (pandas ``to_csv`` options pass through)."""
         self.trials.to_csv(path, index=False, **kwargs)
 
+    def to_talos(self) -> Any:
+        """The finished trials as a DataFrame shaped like Talos's ``scan_object.data`` (see ``searchers.talos_scan.to_talos``)."""
+        from .searchers.talos_scan import to_talos
+
+        return to_talos(self)
+
     def leaderboard(self, top: int = 10) -> Any:
         """The ``top`` COMPLETE trials, best first."""
         table = self.trials

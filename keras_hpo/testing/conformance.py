@@ -58,6 +58,10 @@ CASES: dict[str, Case] = {
     "successive_halving": Case(lambda space: searchers.get("successive_halving", max_budget=8)),
     "hyperband": Case(lambda space: searchers.get("hyperband", max_budget=9)),
     "asha": Case(lambda space: searchers.get("asha", max_budget=9)),
+    "tpe": Case(lambda space: searchers.get("tpe")),
+    "anneal": Case(lambda space: searchers.get("anneal")),
+    "hyperopt_random": Case(lambda space: searchers.get("hyperopt_random")),
+    "talos": Case(lambda space: searchers.get("talos", round_limit=200), finite_only=True),
 }
 
 # A mixed, conditional space every searcher must handle, and a small finite one.
