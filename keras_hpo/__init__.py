@@ -15,6 +15,7 @@ import importlib
 from typing import Any
 
 from . import searchers
+from .experiment import CV, Holdout
 from .errors import AllTrialsFailed, KerasHpoError, SearchExhausted, StudyExists
 from .result import TuneResult
 from .searchers import Searcher
@@ -27,7 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "tune", "load", "Space", "Float", "Int", "Choice", "Fixed", "Trial", "TrialState", "Suggestion", "Decision",
     "TuneResult", "Searcher", "searchers", "SearchExhausted", "AllTrialsFailed", "StudyExists", "KerasHpoError",
-    "keras",
+    "CV", "Holdout", "keras",
 ]
 
 _LAZY = {"keras": ".keras", "testing": ".testing", "plots": ".plots"}

@@ -15,6 +15,8 @@ import html
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
 from .space import Space
 from .trial import Trial, TrialState
 
@@ -74,6 +76,48 @@ class TuneResult:
         if getter is None:
             raise ValueError(f"method {self.method!r} learns no length scales; use method='bayes'")
         return getter()
+
+    def reevaluate(self, top: int = 5, repeats: int = 10, seed: int | None = None) -> Any:
+        """Retrain the ``top`` configurations ``repeats`` times on fresh seeds (and fresh splits with ``cv=``).
+
+        Returns a DataFrame with each configuration's tuning value, the mean, spread
+        and range of the new runs and both rankings; ``.attrs["ranking_holds"]`` and
+        ``.attrs["best_holds"]`` say whether the order survived. A lucky split or
+        seed shows up here as a configuration that falls back.
+        """
+        import pandas as pd
+
+        from .execution import run_trial
+
+        if self._objective is None:
+            raise ValueError("reevaluate needs the objective: call it on the result that tune() returned")
+        for name, value in (("top", top), ("repeats", repeats)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        sign = 1 if self.direction == "min" else -1
+        board = sorted(self.completed, key=lambda t: (sign * t.value, t.number))[:top]
+        base = np.random.SeedSequence([self.seed or 0, 0x5EED if seed is None else seed])
+        seeds = [int(s & 0x7FFFFFFF) for s in base.generate_state(repeats)]
+        rows = []
+        for rank, trial in enumerate(board, start=1):
+            values = []
+            for s in seeds:
+                objective = self._objective.reseeded(s) if hasattr(self._objective, "reseeded") else self._objective
+                record = run_trial(objective, dict(trial.params), seed=s, budget=trial.budget)
+                if record["state"] == TrialState.COMPLETE.value:
+                    values.append(record["value"])
+            runs = np.array(values, dtype=float)
+            rows.append({"number": trial.number, "value": trial.value,
+                         "mean": runs.mean() if len(runs) else np.nan,
+                         "std": runs.std(ddof=1) if len(runs) > 1 else np.nan,
+                         "min": runs.min() if len(runs) else np.nan, "max": runs.max() if len(runs) else np.nan,
+                         "runs": len(runs), "failed": repeats - len(runs), "rank_tuning": rank,
+                         **{f"params_{k}": v for k, v in trial.params.items()}})
+        table = pd.DataFrame(rows)
+        table["rank_reevaluated"] = table["mean"].rank(ascending=self.direction == "min", method="min").astype("Int64")
+        table.attrs["ranking_holds"] = bool((table["rank_reevaluated"] == table["rank_tuning"]).all())
+        table.attrs["best_holds"] = bool(table["rank_reevaluated"].iloc[0] == 1) if len(table) else False
+        return table
 
     # Tables -------------------------------------------------------------
     @property

@@ -22,6 +22,7 @@ import numpy as np
 from . import searchers as _searchers
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists
 from .execution import make_executor, run_trial
+from .experiment import CrossValidated, as_splitter
 from .objective import make_objective
 from .result import TuneResult
 from .space import Space
@@ -84,10 +85,13 @@ def tune(
     method_name = _method_name(searcher)
     direction = direction or infer_direction(metric)  # Keras's default metric, val_loss, is minimised too
     name = study or "default"
-    if cv is not None:
-        raise ValueError("cv: cross-validated trials are not available in this version; leave cv=None")
     keras_options = {} if data is None else {"objective": objective, "artifacts_dir": _artifacts_dir(storage, name)}
-    work = make_objective(model_fn, data=data, metric=metric, **keras_options)
+    if cv is not None:
+        if data is None:
+            raise ValueError("cv: cross-validation splits data; it needs data=(x, y)")
+        work = CrossValidated(model_fn, data, as_splitter(cv), metric=metric, **keras_options)
+    else:
+        work = make_objective(model_fn, data=data, metric=metric, **keras_options)
     for owner in (model_fn, work):  # model builders and adapters can reject names (activations, ...) up front
         check_space = getattr(owner, "check_space", None)
         if callable(check_space):
