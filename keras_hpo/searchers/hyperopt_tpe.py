@@ -32,7 +32,7 @@ from typing import Any
 from hyperopt import Trials, hp
 from hyperopt.base import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK, Domain
 
-from ..space import Choice, Fixed, Float, Int, Space
+from ..space import Choice, Fixed, Float, Int, Space, _same
 from ..trial import Suggestion, Trial, TrialState
 from .base import Searcher
 
@@ -51,7 +51,7 @@ class _Codec:
     def to_raw(self, value: Any) -> Any:
         d = self.dist
         if self.kind == "index":
-            return d.index(value) if isinstance(d, Choice) else _index_position(d, value)
+            return next(i for i, candidate in enumerate(d.values()) if _same(candidate, value))
         if self.kind == "shifted":  # hp.quniform over (value - low), so any low works
             return float(round((value - d.low) / d.step)) * d.step
         return float(value)
@@ -65,16 +65,6 @@ class _Codec:
             return d.low + level * d.step if isinstance(d, Int) else d._level(level)
         value = min(max(float(raw), d.low), d.high)
         return int(round(value)) if isinstance(d, Int) else value
-
-
-def _index_position(dist: Any, value: Any) -> int:
-    for i, candidate in enumerate(dist.values()):
-        if candidate == value and type(candidate) is type(value) or (
-            isinstance(candidate, numbers.Real) and isinstance(value, numbers.Real)
-            and not isinstance(candidate, bool) and not isinstance(value, bool) and float(candidate) == float(value)
-        ):
-            return i
-    raise ValueError(f"{value!r} is not one of {dist.values()!r}")
 
 
 def _leaf(name: str, dist: Any) -> tuple[Any, _Codec]:
@@ -175,7 +165,7 @@ class HyperoptSearcher(Searcher):
         self._domain = Domain(_never_called, self._expr)
         self._trials = Trials()
         self._pending_tids: dict[str, int] = {}  # space key -> tid of the job waiting for its result
-        self._used_tids: set[int] = set()
+        self._docs: dict[int, dict] = {}  # tid -> the job as stored in the Trials
         self._next_tid = 0
 
     # Hyperopt's records <-> params --------------------------------------
@@ -199,9 +189,9 @@ class HyperoptSearcher(Searcher):
 
     def _insert(self, doc: dict) -> dict:
         self._trials.insert_trial_docs([doc])
-        self._used_tids.add(doc["tid"])
         self._next_tid = max(self._next_tid, doc["tid"] + 1)
-        return self._trials._dynamic_trials[-1]  # the stored copy, which tell() fills in
+        self._docs[doc["tid"]] = self._trials._dynamic_trials[-1]  # the stored copy, which tell() fills in
+        return self._docs[doc["tid"]]
 
     def _new_doc(self, tid: int, params: dict[str, Any]) -> dict:
         return self._trials.new_trial_docs([tid], [None], [self._domain.new_result()], [self._misc(tid, params)])[0]
@@ -245,10 +235,10 @@ class HyperoptSearcher(Searcher):
         key = self.space.key(trial.params)
         tid = self._pending_tids.pop(key, None)
         if tid is None:  # told without being asked here (a resumed run replaying its trials): a new job
-            tid = trial.number if trial.number >= 0 and trial.number not in self._used_tids else self._next_tid
+            tid = trial.number if trial.number >= 0 and trial.number not in self._docs else self._next_tid
             stored = self._insert(self._new_doc(tid, trial.params))
         else:
-            stored = next(d for d in reversed(self._trials._dynamic_trials) if d["tid"] == tid)
+            stored = self._docs[tid]
         stored["misc"] = self._misc(tid, trial.params)
         ok = trial.state in (TrialState.COMPLETE, TrialState.PRUNED) and trial.value is not None and math.isfinite(trial.value)
         stored["result"] = {"status": STATUS_OK, "loss": float(self.loss(trial))} if ok else {"status": STATUS_FAIL}
@@ -266,7 +256,7 @@ class HyperoptSearcher(Searcher):
             tid = state["pending_tids"].get(key)
             if key in self._pending_tids or tid is None:
                 continue
-            if tid in self._used_tids:
+            if tid in self._docs:
                 tid = self._next_tid
             self._insert(self._new_doc(tid, params))
             self._pending_tids[key] = tid

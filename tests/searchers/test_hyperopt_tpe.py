@@ -194,3 +194,12 @@ def test_killed_run_resumes_where_it_stopped(tmp_path, method):
     assert len(resumed.records) == 16 and len(resumed.completed) == 16
     straight = kh.tune(BRANIN.fn, BRANIN.space, method=make(), max_trials=16, seed=4, progress=False)
     assert [t.params for t in resumed.records] == [t.params for t in straight.records]
+
+
+def test_docstring_example():
+    import doctest
+
+    import keras_hpo.searchers.hyperopt_tpe as module
+
+    failures, tried = doctest.testmod(module)
+    assert tried > 0 and failures == 0

@@ -231,3 +231,12 @@ def test_talos_shaped_model_function_runs_under_talos_and_tpe():
     tpe = kh.tune(talos_model, params, data=(x, y), method="tpe", metric="val_accuracy", seed=0, max_trials=2,
                   progress=False)
     assert len(tpe.completed) == 2
+
+
+def test_docstring_example():
+    import doctest
+
+    import keras_hpo.searchers.talos_scan as module
+
+    failures, tried = doctest.testmod(module)
+    assert tried > 0 and failures == 0
