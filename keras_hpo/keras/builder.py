@@ -10,8 +10,8 @@ is built, so the name tables and ``mlp_space`` cost nothing.
 >>> import keras_hpo as kh
 >>> model_fn = kh.keras.mlp(input_shape=64, outputs=10)
 >>> model = model_fn({"layers": 2, "units_0": 32, "units_1": 16, "activation_0": "maxout", "activation_1": "gelu"})
->>> [layer.name for layer in model.layers][:2]
-['hidden_0', 'hidden_1']
+>>> [type(model.get_layer(name)).__name__ for name in ("hidden_0", "hidden_1")]
+['Maxout', 'Dense']
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Importing this module imports Keras; ``keras_hpo.keras`` loads it only on use.
 
 >>> import numpy as np
 >>> layer = Maxout(3, pieces=2)
->>> layer(np.ones((4, 5), dtype="float32")).shape
+>>> tuple(layer(np.ones((4, 5), dtype="float32")).shape)
 (4, 3)
 """
 

@@ -1,0 +1,44 @@
+"""`keras-hpo demo` runs end to end on the bundled digits, and the Keras modules' docstring examples hold."""
+
+import doctest
+import importlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.keras
+
+
+def test_the_demo_command_tunes_digits_and_prints_the_leaderboard(tmp_path):
+    storage = tmp_path / "runs" / "demo.db"
+    command = shutil.which("keras-hpo")
+    command = [command] if command else [sys.executable, "-m", "keras_hpo.cli"]
+    env = {**os.environ, "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run([*command, "demo", "--trials", "2", "--storage", str(storage), "--no-progress"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert "study demo-random: method=random, 2 trials (2 complete)" in out
+    assert "params_units_0" in out and "params_activation" in out  # the leaderboard
+    accuracy = float(out.split("test accuracy of the best model ")[1].split()[0])
+    assert 0.0 < accuracy <= 1.0 and "held-out digits" in out
+    with sqlite3.connect(storage) as db:
+        assert db.execute("select count(*) from sqlite_master").fetchone()[0] > 0
+    assert (tmp_path / "runs" / "demo.db.artifacts" / "demo-random" / "best.json").exists()
+
+
+@pytest.mark.parametrize("name", ["keras_hpo.keras", "keras_hpo.keras.builder", "keras_hpo.keras.layers",
+                                  "keras_hpo.keras.adapter"])
+def test_docstring_examples(name):
+    failures, tried = doctest.testmod(importlib.import_module(name))
+    assert tried > 0 and failures == 0
+
+
+def test_importing_the_keras_package_does_not_load_tensorflow():
+    code = "import sys, keras_hpo.keras as k; k.mlp_space(); print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
