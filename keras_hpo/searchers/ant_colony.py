@@ -1,0 +1,90 @@
+"""Ant colony optimisation for mixed spaces: ACO_R on numbers, pheromone tables on choices.
+
+Each suggestion is one ant. For the numeric dimensions it follows ACO_R (Socha &
+Dorigo, 2008): the ``archive`` best trials are ranked, an ant picks a guide among
+them with a Gaussian weight on the rank, and samples around the guide with a
+spread set by how far the rest of the archive lies from it. For each choice it
+reads a pheromone table, one trail per value: every completed trial evaporates
+all trails by ``evaporation`` and the archive lays fresh pheromone on the values
+it uses, weighted by rank (elite deposit). Trails never fall below ``floor`` times
+uniform, so no value is ruled out for good.
+
+>>> import keras_hpo as kh
+>>> space = {"x": kh.Float(-2, 2), "act": ["relu", "tanh", "elu"]}
+>>> result = kh.tune(lambda p: p["x"] ** 2 + (p["act"] != "elu"), space, progress=False,
+...                  method="ant_colony", max_trials=80, seed=0)
+>>> result.best_params["act"], result.best_value < 0.01
+('elu', True)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..space import Choice
+from ..trial import Suggestion, Trial, TrialState
+from ._moves import Cube, ranked, reflect
+from .base import Searcher
+
+
+class AntColonySearch(Searcher):
+    """ACO_R for numbers plus evaporating, elite-deposited pheromone trails for categorical values."""
+
+    def __init__(self, *, archive: int = 16, q: float = 0.1, xi: float = 0.85, evaporation: float = 0.1,
+                 floor: float = 0.1, n_initial: int | None = None) -> None:
+        self.archive = archive          # best trials the colony remembers (the ACO_R solution archive)
+        self.q = q                      # rank locality: small = ants follow the very best, large = the whole archive
+        self.xi = xi                    # spread of the numeric samples relative to the archive's own spread
+        self.evaporation = evaporation  # fraction of every pheromone trail that evaporates per completed trial
+        self.floor = floor              # lowest trail as a fraction of uniform, so no value dies out
+        self.n_initial = n_initial      # random ants before the colony starts (default: `archive`)
+
+    def _validate(self) -> None:
+        if not isinstance(self.archive, int) or self.archive < 2:
+            raise ValueError(f"archive must be an integer >= 2, got {self.archive!r}")
+        for name in ("q", "xi"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        for name in ("evaporation", "floor"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)!r}")
+        if self.n_initial is not None and (not isinstance(self.n_initial, int) or self.n_initial < 1):
+            raise ValueError(f"n_initial must be a positive integer, got {self.n_initial!r}")
+        self.cube = Cube(self.space)
+        ranks = np.arange(self.archive)
+        self._weights = np.exp(-(ranks**2) / (2 * (self.q * self.archive) ** 2))
+        #: one trail per value of each Choice; a function of the told trials, so resume rebuilds it
+        self.pheromone = {n: np.full(d.n_dims, 1.0 / d.n_dims) for n, d in self.space.items() if isinstance(d, Choice)}
+
+    def _observe(self, trial: Trial) -> None:
+        if trial.state is not TrialState.COMPLETE or trial.value is None:
+            return  # failed and pruned ants leave no trail
+        elite = ranked(self)[: self.archive]
+        weights = self._weights[: len(elite)] / self._weights[: len(elite)].sum()
+        for name, trail in self.pheromone.items():
+            trail *= 1.0 - self.evaporation
+            dist = self.space[name]
+            for weight, t in zip(weights, elite):
+                if name in t.params:
+                    trail[dist.index(t.params[name])] += self.evaporation * weight
+
+    def _suggest(self, n: int) -> list[Suggestion]:
+        elite = ranked(self)[: self.archive]
+        n_initial = self.n_initial or self.archive
+        if len(self.history) + len(self.pending) < n_initial or len(elite) < 2:
+            return [Suggestion(self.space.sample(self.rng)) for _ in range(n)]
+        xs = np.array([self.cube.encode(t.params) for t in elite])
+        weights = self._weights[: len(elite)] / self._weights[: len(elite)].sum()
+        taken: set[str] = set()
+        out = []
+        for _ in range(n):
+            guide = int(self.rng.choice(len(elite), p=weights))
+            sigma = self.xi * np.abs(xs - xs[guide]).sum(axis=0) / (len(elite) - 1)
+            x = xs[guide] + np.maximum(sigma, self.cube.widths / 2) * self.rng.standard_normal(self.cube.n_dims)
+            for name, trail in self.pheromone.items():
+                block = self.space.slice_of(name)
+                p = np.maximum(trail / trail.sum(), self.floor / len(trail))
+                x[block] = 0.0
+                x[block.start + int(self.rng.choice(len(trail), p=p / p.sum()))] = 1.0
+            out.append(Suggestion(self.cube.propose(self, reflect(x), self.rng, taken)[1]))
+        return out
