@@ -21,18 +21,19 @@ could later move onto ``Space`` itself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..space import Float, Int, Space
+from ..trial import Trial, TrialState
 
 if TYPE_CHECKING:
-    from ..trial import Trial
     from .base import Searcher
 
-__all__ = ["Cube", "reflect", "coin", "ranked"]
+__all__ = ["Cube", "reflect", "coin", "usable", "ranked"]
 
 _PROPOSE_TRIES = 12
 
@@ -49,9 +50,14 @@ def coin(seed: int | None, number: int) -> float:
     return float(np.random.default_rng([0 if seed is None else int(seed), int(number), 0x5EED]).random())
 
 
+def usable(trial: Trial) -> bool:
+    """Whether a told trial has a value to learn from (complete and finite); the rest count as failed moves."""
+    return trial.state is TrialState.COMPLETE and trial.value is not None and math.isfinite(trial.value)
+
+
 def ranked(searcher: Searcher) -> list[Trial]:
-    """The searcher's completed trials, best (lowest loss) first; failed and pruned trials are left out."""
-    return sorted(searcher.completed, key=searcher.loss)
+    """The searcher's usable trials, best (lowest loss) first; failed, pruned and non-finite ones are left out."""
+    return sorted(filter(usable, searcher.history), key=searcher.loss)
 
 
 class Cube:

@@ -23,8 +23,8 @@ from __future__ import annotations
 import bisect
 import math
 
-from ..trial import Suggestion, Trial, TrialState
-from ._moves import Cube, coin
+from ..trial import Suggestion, Trial
+from ._moves import Cube, coin, usable
 from .base import Searcher
 
 
@@ -68,7 +68,7 @@ class SimulatedAnnealing(Searcher):
     def _observe(self, trial: Trial) -> None:
         self._heat *= self.cooling
         self._stale += 1
-        if trial.state is not TrialState.COMPLETE or trial.value is None:
+        if not usable(trial):
             return  # a failed move is a rejected move
         loss = self.loss(trial)
         bisect.insort(self._losses, loss)

@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..space import Choice
-from ..trial import Suggestion, Trial, TrialState
-from ._moves import Cube, ranked, reflect
+from ..trial import Suggestion, Trial
+from ._moves import Cube, ranked, reflect, usable
 from .base import Searcher
 
 
@@ -57,7 +57,7 @@ class AntColonySearch(Searcher):
         self.pheromone = {n: np.full(d.n_dims, 1.0 / d.n_dims) for n, d in self.space.items() if isinstance(d, Choice)}
 
     def _observe(self, trial: Trial) -> None:
-        if trial.state is not TrialState.COMPLETE or trial.value is None:
+        if not usable(trial):
             return  # failed and pruned ants leave no trail
         elite = ranked(self)[: self.archive]
         weights = self._weights[: len(elite)] / self._weights[: len(elite)].sum()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..trial import Suggestion, Trial
-from ._moves import Cube, ranked
+from ._moves import Cube, ranked, usable
 from .base import Searcher
 
 
@@ -63,7 +63,7 @@ class GeneticSearch(Searcher):
         """The current population: the ``elite`` best completed trials, then the most recent others."""
         best = ranked(self)[: self._elite]
         kept = {id(t) for t in best}
-        recent = [t for t in reversed(self.completed) if id(t) not in kept][: self.population - len(best)]
+        recent = [t for t in reversed(self.history) if usable(t) and id(t) not in kept][: self.population - len(best)]
         return best + recent
 
     def _suggest(self, n: int) -> list[Suggestion]:

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from ..trial import Suggestion, Trial, TrialState
-from ._moves import Cube, ranked
+from ..trial import Suggestion, Trial
+from ._moves import Cube, ranked, usable
 from .base import Searcher
 
 
@@ -58,7 +58,7 @@ class ParticleSwarm(Searcher):
 
     def _observe(self, trial: Trial) -> None:
         i, x = self._flying.pop(self.space.key(trial.params), (None, None))
-        if i is None or trial.state is not TrialState.COMPLETE or trial.value is None:
+        if i is None or not usable(trial):
             return
         if self.loss(trial) < self.best_losses[i]:
             self.best_losses[i], self.best_positions[i] = self.loss(trial), x

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from ..trial import Suggestion, Trial, TrialState
-from ._moves import Cube
+from ..trial import Suggestion, Trial
+from ._moves import Cube, usable
 from .base import Searcher
 
 _TABU_TRIES = 10
@@ -80,7 +80,7 @@ class TabuSearch(Searcher):
     def _observe(self, trial: Trial) -> None:
         self._visited.append(self.cube.encode(trial.params))
         self._waiting += 1
-        if trial.state is TrialState.COMPLETE and trial.value is not None:
+        if usable(trial):
             self._candidates.append(trial)
         needed = self.n_initial if not self.tabu and self.current is None else self.neighbours
         if self._waiting >= needed and self._candidates:

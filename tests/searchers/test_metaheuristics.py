@@ -140,6 +140,18 @@ def test_resume_with_trials_still_pending(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_non_finite_values_count_as_failed_moves(name):
+    calls = iter(range(10**6))
+
+    def objective(params):
+        return float("nan") if next(calls) % 3 == 0 else MIXED.fn(params)
+
+    trials = drive(make(name, MIXED.space), 60, batch=2, objective=objective)
+    assert all(MIXED.space.contains(t.params) for t in trials)
+    assert min(t.value for t in trials[30:] if t.value == t.value) < min(t.value for t in trials[:8] if t.value == t.value)
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_maximisation_climbs(name):
     trials = drive(make(name, HARTMANN6.space, direction="max"), 120, objective=lambda p: -HARTMANN6.fn(p))
     assert max(t.value for t in trials) > max(t.value for t in trials[:16]) + 0.3
