@@ -67,6 +67,7 @@ CASES: dict[str, Case] = {
     "anneal": Case(lambda space: searchers.get("anneal")),
     "hyperopt_random": Case(lambda space: searchers.get("hyperopt_random")),
     "talos": Case(lambda space: searchers.get("talos", round_limit=200), finite_only=True),
+    "bayes": Case(lambda space: searchers.get("bayes")),
 }
 
 # A mixed, conditional space every searcher must handle, and a small finite one.
