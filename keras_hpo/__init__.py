@@ -15,8 +15,8 @@ import importlib
 from typing import Any
 
 from . import searchers
-from .experiment import CV, Holdout
 from .errors import AllTrialsFailed, KerasHpoError, SearchExhausted, StudyExists
+from .experiment import CV, Holdout
 from .result import TuneResult
 from .searchers import Searcher
 from .space import Choice, Fixed, Float, Int, Space

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import numbers
 import secrets
 import time
@@ -270,10 +269,10 @@ class _Loop:
         return self.best.value <= self.target if self.direction == "min" else self.best.value >= self.target
 
     def _total(self) -> int | None:
-        if self.max_trials is not None:
-            return self.max_trials
-        cardinality = self.searcher.space.cardinality
-        return None if math.isinf(cardinality) else int(cardinality)
+        planned = self.searcher.planned
+        if self.max_trials is None:
+            return planned
+        return self.max_trials if planned is None else min(self.max_trials, planned)
 
 
 def _outcome_of(future: Any) -> dict:

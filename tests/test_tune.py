@@ -263,3 +263,11 @@ def test_parallel_processes_run_every_trial_once():
     assert sorted(t.number for t in result.records) == list(range(8))
     assert all(t.state is kh.TrialState.COMPLETE for t in result.records)
     assert math.isfinite(result.best_value)
+
+
+def test_progress_bar_total_follows_what_the_method_will_run(capsys):
+    kh.tune(lambda p: p["a"], {"a": [1, 2, 3]}, method="grid", progress=True)
+    assert "3/3" in capsys.readouterr().err
+    manual = kh.searchers.get("manual", trials=[{"x": 0.1, "kind": "a"}, {"x": 0.2, "kind": "b"}])
+    kh.tune(quadratic, SPACE, method=manual, max_trials=10, progress=True)
+    assert "2/2" in capsys.readouterr().err

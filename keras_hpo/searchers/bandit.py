@@ -127,6 +127,10 @@ class _MultiFidelity(Searcher):
     def exhausted(self) -> bool:  # the space may be used up while promotions are still to come
         return False
 
+    @property
+    def planned(self) -> None:
+        return None
+
     def _rung_loss(self, trial: Trial) -> float:
         return self.loss(trial) if trial.state is TrialState.COMPLETE and trial.value is not None else math.inf
 

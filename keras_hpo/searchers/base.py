@@ -128,6 +128,12 @@ class Searcher:
         return trial.value if self.direction == "min" else -trial.value
 
     @property
+    def planned(self) -> int | None:
+        """How many suggestions this searcher makes at most (None: no limit of its own); sizes the progress bar."""
+        cardinality = self.space.cardinality
+        return None if math.isinf(cardinality) else int(cardinality)
+
+    @property
     def exhausted(self) -> bool:
         return len(self._seen) + len(self._pending) >= self.space.cardinality
 

@@ -36,6 +36,10 @@ class GridSearch(Searcher):
             self._points = [self._points[i] for i in order]
         self._cursor = 0
 
+    @property
+    def planned(self) -> int:
+        return len(self._points)
+
     def _suggest(self, n: int) -> list[Suggestion]:
         if self._cursor >= len(self._points):
             raise SearchExhausted("the grid is done")

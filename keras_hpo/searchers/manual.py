@@ -52,6 +52,10 @@ class ManualSearch(Searcher):
     def exhausted(self) -> bool:
         return self._cursor >= len(self._points)
 
+    @property
+    def planned(self) -> int:
+        return len(self._points)
+
     def _suggest(self, n: int) -> list[Suggestion]:
         if self.exhausted:
             raise SearchExhausted("every manual trial has been suggested")

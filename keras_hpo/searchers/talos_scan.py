@@ -101,6 +101,12 @@ class TalosScan(Searcher):
         if s is not None and (not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 0):
             raise ValueError(f"seed must be a non-negative integer or None, got {s!r}")
 
+    @property
+    def planned(self) -> int | None:
+        """The rows Talos selected (after fraction_limit/round_limit), when Talos tells."""
+        rows = getattr(self._scan, "param_index", None)
+        return None if rows is None else min(len(rows), self.space.cardinality)
+
     def _next_row(self) -> dict | None:
         row = self._scan.round_parameters()
         if row is False:
