@@ -31,6 +31,8 @@ _SQRT5 = math.sqrt(5.0)
 _LOG_LS_BOUNDS = (math.log(1e-2), math.log(1e2))
 _LOG_VAR_BOUNDS = (math.log(5e-2), math.log(20.0))
 _LOG_NOISE_BOUNDS = (math.log(1e-6), math.log(1.0))
+#: mean and sd of the normal prior on log length scales: median 1 (the width of the cube), a factor e either way
+_LOG_LS_PRIOR = (0.0, 1.0)
 
 
 def matern52(X1: np.ndarray, X2: np.ndarray, length_scales: np.ndarray, variance: float) -> np.ndarray:
@@ -53,24 +55,17 @@ def _cholesky(K: np.ndarray) -> np.ndarray:
     raise np.linalg.LinAlgError("covariance matrix is not positive definite even with jitter")
 
 
-LS_PRIOR = [0.0, 0.0, 1.0]  # experiment: mu = a + b log d, sd = c
-
-
-def _ls_prior(d: int) -> tuple[float, float]:
-    a, b, c = LS_PRIOR
-    return a + b * math.log(d), c
-
-
 def _log_prior(theta: np.ndarray, d: int) -> tuple[float, np.ndarray]:
     """Weak priors on the log hyperparameters and their gradient.
 
-    Length scales: log-normal with a median that grows with sqrt(dimension), so
-    30-d spaces start smooth instead of overfitting (Hvarfner et al., 2024).
+    Length scales: log-normal around the width of the cube; it keeps a parameter
+    whose effect is small but real (a dropout next to a learning rate) from being
+    declared irrelevant too early, while a truly irrelevant one still drifts long.
     Signal variance: log-normal around 1 (outputs are standardised). Noise:
     Gamma(1.1, 30), which prefers small noise but lets real noise in.
     """
     log_ls, log_var, log_noise = theta[:d], theta[d], theta[d + 1]
-    mu_ls, sd_ls = _ls_prior(d)
+    mu_ls, sd_ls = _LOG_LS_PRIOR
     noise = math.exp(log_noise)
     value = (
         -0.5 * np.sum(((log_ls - mu_ls) / sd_ls) ** 2)
@@ -177,7 +172,7 @@ def _standardisation(y: np.ndarray) -> tuple[float, float]:
 
 def default_theta(d: int) -> np.ndarray:
     """The prior's mode-ish starting point: moderate length scales, unit variance, small noise."""
-    return np.concatenate([np.full(d, _ls_prior(d)[0] - 0.5), [0.0, math.log(1e-3)]])
+    return np.concatenate([np.full(d, _LOG_LS_PRIOR[0] - 0.5), [0.0, math.log(1e-3)]])
 
 
 def _bounds(d: int) -> list[tuple[float, float]]:
