@@ -146,13 +146,13 @@ def _take(value: Any, part: slice) -> Any:
     return value[part]
 
 
-def _n_samples(name: str, value: Any) -> int:
+def _n_samples(name: str, value: Any, check_values: bool = False) -> int:
     lengths = sorted({len(leaf) for leaf in _leaves(value)})
     if len(lengths) > 1:
         raise ValueError(f"data: the inputs of {name} have different numbers of samples {lengths}")
     if not lengths or lengths[0] == 0:
         raise ValueError(f"data: {name} is empty (0 samples)")
-    for leaf in _leaves(value):
+    for leaf in _leaves(value) if check_values else ():
         if np.issubdtype(leaf.dtype, np.floating) and not np.isfinite(leaf).all():
             raise ValueError(f"data: {name} contains NaN or infinite values")
     return lengths[0]
@@ -166,7 +166,7 @@ def _prepare(data: Any) -> tuple:
     names = ("x", "y") if len(data) == 2 else ("x_train", "y_train", "x_val", "y_val")
     arrays = tuple(_as_arrays(n, d) for n, d in zip(names, data))
     for i in range(0, len(arrays), 2):
-        nx, ny = _n_samples(names[i], arrays[i]), _n_samples(names[i + 1], arrays[i + 1])
+        nx, ny = _n_samples(names[i], arrays[i], True), _n_samples(names[i + 1], arrays[i + 1], True)
         if nx != ny:
             raise ValueError(f"data: {names[i]} has {nx} samples but {names[i + 1]} has {ny}")
     if len(arrays) == 4:
@@ -330,6 +330,7 @@ class KerasObjective:
             raise ValueError(f"metric must be a Keras history name such as 'val_accuracy', got {self.metric!r}")
 
     def _prepared(self) -> tuple:
+        """The data as checked arrays, kept for this process's trials (a worker checks its copy once)."""
         if self._arrays is None:
             self._arrays = _prepare(self.data)
         return self._arrays
