@@ -26,6 +26,7 @@ Peers and how they see the spaces:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import os
@@ -52,6 +53,8 @@ PROBLEMS = {p.name: p for p in (HARTMANN6, ROSENBROCK4, ACKLEY5, MIXED, CONDITIO
 OURS = ["genetic", "ant_colony", "annealing", "tabu", "pso"]
 PEERS = ["random", "optuna_tpe_mv", "optuna_cmaes", "optuna_nsga2", "ng_pso", "ng_de", "ng_cma"]
 BUDGETS = (100, 300)
+#: method name prefix -> the package it needs (Optuna's CMA-ES sampler needs ``cmaes`` besides Optuna)
+NEEDS = {"optuna_": "optuna", "optuna_cmaes": "cmaes", "ng_": "nevergrad"}
 
 
 def run_keras_hpo(name: str, problem: Problem, seed: int, budget: int) -> list[float]:
@@ -239,6 +242,11 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="ignore runs already recorded")
     parser.add_argument("--no-timing", action="store_true")
     args = parser.parse_args()
+    for method in list(args.methods):
+        missing = [mod for prefix, mod in NEEDS.items() if method.startswith(prefix) and not importlib.util.find_spec(mod)]
+        if missing:
+            print(f"skipping {method}: pip install {missing[0]}", file=sys.stderr)
+            args.methods.remove(method)
     logging.getLogger("optuna").setLevel(logging.ERROR)
     RESULTS.mkdir(exist_ok=True)
     store = RESULTS / f"{args.tag}.jsonl"

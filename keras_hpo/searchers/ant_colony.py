@@ -83,7 +83,8 @@ class AntColonySearch(Searcher):
             x = xs[guide] + np.maximum(sigma, self.cube.widths / 2) * self.rng.standard_normal(self.cube.n_dims)
             for name, trail in self.pheromone.items():
                 block = self.space.slice_of(name)
-                p = np.maximum(trail / trail.sum(), self.floor / len(trail))
+                share = trail / trail.sum() if trail.sum() > 0 else np.full(len(trail), 1.0 / len(trail))
+                p = np.maximum(share, self.floor / len(trail))
                 x[block] = 0.0
                 x[block.start + int(self.rng.choice(len(trail), p=p / p.sum()))] = 1.0
             out.append(Suggestion(self.cube.propose(self, reflect(x), self.rng, taken)[1]))
