@@ -6,7 +6,7 @@ One command runs everything and writes ``benchmarks/results/metaheuristics_vs_pe
     python3 benchmarks/metaheuristics_vs_peers.py --seeds 2 --methods genetic random   # a pilot
 
 Each finished run is appended to ``benchmarks/results/metaheuristics_vs_peers.jsonl``
-and runs already there are skipped, so an interrupted benchmark resumes (``--fresh``
+(the best value so far each time it improves) and runs already there are skipped, so an interrupted benchmark resumes (``--fresh``
 starts over). Regret at 100 evaluations is read from the first 100 of the 300-run
 (every method is run sequentially; the nevergrad optimisers are told budget 300).
 
@@ -168,8 +168,18 @@ def suggestion_times(name: str, problem: Problem, n_obs: int = 300, repeats: int
     return times
 
 
-def regret_at(problem: Problem, values: list[float], budget: int) -> float:
-    return problem.regret(min(values[:budget]))
+def improvements(values: list[float]) -> list[list]:
+    """``[evaluation index, value]`` each time the best so far improves: all a regret curve needs, and small."""
+    out, best = [], float("inf")
+    for i, value in enumerate(values):
+        if value < best:
+            out.append([i, value])
+            best = value
+    return out
+
+
+def regret_at(problem: Problem, improved: list[list], budget: int) -> float:
+    return problem.regret(min(v for i, v in improved if i < budget))
 
 
 def _fmt(x: float) -> str:
@@ -188,7 +198,7 @@ def write_report(records: list[dict], methods: list[str], seeds: int, timing: di
         for pname, problem in PROBLEMS.items():
             row = []
             for m in methods:
-                rs = [regret_at(problem, r["values"], budget) for r in records if r["method"] == m and r["problem"] == pname]
+                rs = [regret_at(problem, r["improvements"], budget) for r in records if r["method"] == m and r["problem"] == pname]
                 if rs:
                     medians[(pname, m, budget)] = statistics.median(rs)
                     row.append(_fmt(medians[(pname, m, budget)]) + ("" if len(rs) == seeds else f" (n={len(rs)})"))
@@ -236,6 +246,7 @@ def write_report(records: list[dict], methods: list[str], seeds: int, timing: di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--methods", nargs="+", default=OURS + PEERS)
     parser.add_argument("--problems", nargs="+", default=list(PROBLEMS))
     parser.add_argument("--tag", default="metaheuristics_vs_peers", help="name of the .jsonl/.md files")
@@ -256,19 +267,19 @@ def main() -> None:
     done = {(r["method"], r["problem"], r["seed"]) for r in records}
     budget = max(BUDGETS)
     with store.open("w" if args.fresh else "a") as out:
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             for pname in args.problems:
                 for method in args.methods:
                     if (method, pname, seed) in done:
                         continue
                     start = time.perf_counter()
                     values = run(method, PROBLEMS[pname], seed, budget)
-                    record = {"method": method, "problem": pname, "seed": seed, "values": values,
+                    record = {"method": method, "problem": pname, "seed": seed, "improvements": improvements(values),
                               "seconds": time.perf_counter() - start}
                     records.append(record)
                     out.write(json.dumps(record) + "\n")
                     out.flush()
-                    print(f"seed {seed} {pname:12s} {method:14s} regret@300 {regret_at(PROBLEMS[pname], values, 300):.4g}"
+                    print(f"seed {seed} {pname:12s} {method:14s} regret@300 {PROBLEMS[pname].regret(min(values)):.4g}"
                           f"  ({record['seconds']:.1f}s)", flush=True)
             write_report(records, args.methods, args.seeds, {}, RESULTS / f"{args.tag}.md")
     timing = {}
