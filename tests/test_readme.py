@@ -37,3 +37,26 @@ def test_space_example_is_valid():
     namespace = {"kh": kh}
     exec(block, namespace)
     assert namespace["space"]["batch_size"].values() == [16, 44, 72, 100]
+
+
+def test_every_plain_python_example_runs(tmp_path, monkeypatch):
+    """Run the README's examples in order, as one session, with small budgets.
+
+    Examples that train Keras models, start worker processes or name a user's own
+    class are covered by tests of their own (tests/keras, test_distributed, the notebooks).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    skip = ("kh.keras", "import keras\n", "n_jobs=", "distributed", "MySearcher")
+    namespace: dict = {}
+    ran = 0
+    for block in _python_blocks():
+        if any(word in block for word in skip):
+            continue
+        block = re.sub(r"max_trials=(\d+)", lambda m: f"max_trials={min(int(m.group(1)), 15)}", block)
+        exec(compile(block, "README", "exec"), namespace)
+        ran += 1
+    assert ran >= 5
