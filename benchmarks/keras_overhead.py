@@ -5,6 +5,7 @@ the per-run records in ``keras_overhead.jsonl``)::
 
     nice -n 5 python3 benchmarks/keras_overhead.py                 # 3 rounds of 8 trials per method
     python3 benchmarks/keras_overhead.py --rounds 1 --trials 2     # a quick pilot
+    nice -n 5 python3 benchmarks/keras_overhead.py --methods bare keras_hpo --rounds 6 --out keras_overhead_pairs
 
 Every method trains the same network (digits, 64 inputs -> Dense(64, relu) -> Dense(10,
 softmax), Adam 1e-3, batch 32, 5 epochs, the last 20% validating) the same number
@@ -170,6 +171,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--methods", nargs="*", default=METHODS)
+    parser.add_argument("--out", default="keras_overhead", help="name of the result files in benchmarks/results/")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -190,9 +192,9 @@ def main() -> None:
                 record = {**json.loads(done.stdout.strip().splitlines()[-1]), "round": round_}
             records.append(record)
             print(json.dumps(record), flush=True)
-    with open(RESULTS / "keras_overhead.jsonl", "w") as handle:
+    with open(RESULTS / f"{args.out}.jsonl", "w") as handle:
         handle.writelines(json.dumps(r) + "\n" for r in records)
-    (RESULTS / "keras_overhead.md").write_text(report(records, args))
+    (RESULTS / f"{args.out}.md").write_text(report(records, args))
 
 
 def report(records: list[dict], args: argparse.Namespace) -> str:
