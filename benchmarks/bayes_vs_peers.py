@@ -219,7 +219,7 @@ def _versus(runs: dict, problem: str, budget: int, seeds: list[int]) -> str:
 
 
 def report(records: list[dict], methods: list[str], problems: list[str], seeds: list[int]) -> str:
-    runs = {(r["method"], r["problem"], r["seed"]): r for r in records if r["kind"] == "run"}
+    runs = {(r["method"], r["problem"], r["seed"]): r for r in records if r["kind"] == "run"}  # the latest wins
     lines = ["# bayes vs peers", "",
              f"Simple regret, median [25%, 75%] over {len(seeds)} seeds (seeds {seeds[0]}..{seeds[-1]}); lower is better.",
              "Rosenbrock-4 is optimised as log(1 + f) by every method; its regret is on f.",
@@ -244,10 +244,9 @@ def report(records: list[dict], methods: list[str], problems: list[str], seeds: 
             shown = [c if isinstance(c, str) else (f"**{c[1]}**" if c[0] == best else c[1]) for c in cells]
             lines.append(f"| {problem} | " + " | ".join(shown) + f" | {_versus(runs, problem, budget, seeds)} |")
         lines.append("")
-    seconds = {(r["method"], r["problem"]): [] for r in records if r["kind"] == "run"}
-    for r in records:
-        if r["kind"] == "run":
-            seconds[(r["method"], r["problem"])].append(r["seconds"] / len(r["values"]))
+    seconds = {(r["method"], r["problem"]): [] for r in runs.values()}
+    for r in runs.values():
+        seconds[(r["method"], r["problem"])].append(r["seconds"] / len(r["values"]))
     lines += ["Mean wall-clock seconds per evaluation (suggestion + evaluation; one thread each):", "",
               "| problem | " + " | ".join(methods) + " |", "| --- | " + " | ".join("---" for _ in methods) + " |"]
     for problem in problems:
@@ -274,6 +273,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only-seeds", type=int, nargs="+", help="run just these seeds (to split the work over processes)")
     parser.add_argument("--no-timing", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="ignore and overwrite earlier results")
+    parser.add_argument("--redo", nargs="+", default=[], choices=METHODS,
+                        help="run these methods again (e.g. after changing bayes); the newest result wins")
     parser.add_argument("--out", default=str(RESULTS / "bayes_vs_peers"), help="path without extension")
     args = parser.parse_args(argv)
     jsonl, md = Path(args.out + ".jsonl"), Path(args.out + ".md")
@@ -287,7 +288,7 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:
         pass
     records = _load(jsonl)
-    done = {(r["method"], r["problem"], r["seed"]) for r in records if r["kind"] == "run"}
+    done = {(r["method"], r["problem"], r["seed"]) for r in records if r["kind"] == "run" and r["method"] not in args.redo}
     seeds = list(range(args.seeds))
     for seed in args.only_seeds or seeds:  # seeds outermost: a partial run still compares every method
         for problem in args.problems:
@@ -304,7 +305,7 @@ def main(argv: list[str] | None = None) -> None:
                       f"{PROBLEMS[problem].regret(min(values)):.3g} ({record['seconds']:.1f} s)", flush=True)
         md.write_text(report(_load(jsonl), args.methods, args.problems, seeds))
     if not args.no_timing:
-        timed = {(r["method"], r["n"]) for r in records if r["kind"] == "timing"}
+        timed = {(r["method"], r["n"]) for r in records if r["kind"] == "timing" and r["method"] not in args.redo}
         for n in TIMING_AT:
             for method, fn in (("bayes", time_bayes), ("optuna_gp", time_optuna_gp)):
                 if (method, n) not in timed:

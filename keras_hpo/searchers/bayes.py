@@ -82,7 +82,7 @@ class BayesSearch(Searcher):
     3
     """
 
-    def __init__(self, *, n_initial: int | None = None, n_candidates: int = 1024, n_refine: int = 5,
+    def __init__(self, *, n_initial: int | None = None, n_candidates: int = 2048, n_refine: int = 5,
                  refit_every: int = 5, n_restarts: int = 3) -> None:
         self.n_initial = n_initial
         self.n_candidates = n_candidates
