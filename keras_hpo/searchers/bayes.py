@@ -69,7 +69,8 @@ class BayesSearch(Searcher):
 
     - ``n_initial``: points of the initial Sobol design; default ``min(20, max(5, dims + 1))``
       where ``dims`` is the length of the encoded vector.
-    - ``n_candidates``: random/Sobol candidates scored per suggestion before gradient refinement.
+    - ``n_candidates``: Sobol points over the cube scored per suggestion (rounded down to a power
+      of two), plus half as many perturbations of the best results, before gradient refinement.
     - ``n_refine``: how many of the best candidates L-BFGS-B refines.
     - ``refit_every``: past 50 observations, refit the GP hyperparameters only every this many
       suggestions (in between the last ones are reused), which keeps suggestion time low.
@@ -245,7 +246,8 @@ class BayesSearch(Searcher):
             data = self._data()
             if data is None:
                 raise ValueError("length scales need at least two completed trials")
-            self._gp = fit_gp(*data, np.random.default_rng(0), start=self._theta, n_starts=self.n_restarts)
+            X, y = data
+            self._gp = fit_gp(X, _warp(y), np.random.default_rng(0), start=self._theta, n_starts=self.n_restarts)
         scales = self._gp.length_scales
         out = {}
         for name in self.space:

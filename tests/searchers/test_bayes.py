@@ -192,6 +192,7 @@ def test_resume_restores_the_hyperparameters():
     for trial in told:
         restored.tell(trial)
     restored.load_state_dict(state)
+    assert set(restored.length_scales()) == {"x1", "x2"}  # fits on demand, leaving the RNG alone
     assert [s.params for s in original.ask(2)] == [s.params for s in restored.ask(2)]
 
 
