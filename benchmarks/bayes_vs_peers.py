@@ -224,7 +224,9 @@ def report(records: list[dict], methods: list[str], problems: list[str], seeds: 
              f"Simple regret, median [25%, 75%] over {len(seeds)} seeds (seeds {seeds[0]}..{seeds[-1]}); lower is better.",
              "Rosenbrock-4 is optimised as log(1 + f) by every method; its regret is on f.",
              "**bold** = best median on that problem and budget. Last column: bayes against the peer with the best",
-             "median, two-sided Mann-Whitney U over seeds (tied when p > 0.05).", ""]
+             "median, two-sided Mann-Whitney U over seeds (tied when p > 0.05). Every method runs with its default",
+             "options (Optuna's GPSampler ran without the optional `greenlet` package, so its L-BFGS-B restarts ran",
+             "one after another).", ""]
     for budget in BUDGETS:
         lines += [f"## {budget} evaluations", "", "| problem | " + " | ".join(methods) + " | bayes vs best peer |",
                   "| --- | " + " | ".join("---" for _ in methods) + " | --- |"]
@@ -247,7 +249,9 @@ def report(records: list[dict], methods: list[str], problems: list[str], seeds: 
     seconds = {(r["method"], r["problem"]): [] for r in runs.values()}
     for r in runs.values():
         seconds[(r["method"], r["problem"])].append(r["seconds"] / len(r["values"]))
-    lines += ["Mean wall-clock seconds per evaluation (suggestion + evaluation; one thread each):", "",
+    lines += ["Mean wall-clock seconds per evaluation (suggestion + evaluation; one thread each). Rough: runs share",
+              "a busy machine and were not all made at the same time; the table below times both GP methods side by side.",
+              "",
               "| problem | " + " | ".join(methods) + " |", "| --- | " + " | ".join("---" for _ in methods) + " |"]
     for problem in problems:
         lines.append(f"| {problem} | " + " | ".join(
@@ -273,6 +277,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only-seeds", type=int, nargs="+", help="run just these seeds (to split the work over processes)")
     parser.add_argument("--no-timing", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="ignore and overwrite earlier results")
+    parser.add_argument("--retime", action="store_true", help="measure the suggestion times again (both methods)")
     parser.add_argument("--redo", nargs="+", default=[], choices=METHODS,
                         help="run these methods again (e.g. after changing bayes); the newest result wins")
     parser.add_argument("--out", default=str(RESULTS / "bayes_vs_peers"), help="path without extension")
@@ -305,7 +310,8 @@ def main(argv: list[str] | None = None) -> None:
                       f"{PROBLEMS[problem].regret(min(values)):.3g} ({record['seconds']:.1f} s)", flush=True)
         md.write_text(report(_load(jsonl), args.methods, args.problems, seeds))
     if not args.no_timing:
-        timed = {(r["method"], r["n"]) for r in records if r["kind"] == "timing" and r["method"] not in args.redo}
+        timed = {(r["method"], r["n"]) for r in records if r["kind"] == "timing"
+                 and r["method"] not in args.redo and not args.retime}
         for n in TIMING_AT:
             for method, fn in (("bayes", time_bayes), ("optuna_gp", time_optuna_gp)):
                 if (method, n) not in timed:
