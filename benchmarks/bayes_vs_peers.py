@@ -205,8 +205,11 @@ def _versus(runs: dict, problem: str, budget: int, seeds: list[int]) -> str:
     from scipy.stats import mannwhitneyu
 
     def regrets(method):
-        return [PROBLEMS[problem].regret(min(runs[(method, problem, s)]["values"][:budget]))
-                for s in seeds if (method, problem, s) in runs]
+        return [
+            PROBLEMS[problem].regret(min(runs[(method, problem, s)]["values"][:budget]))
+            for s in seeds
+            if (method, problem, s) in runs
+        ]
 
     ours = regrets("bayes")
     peers = {m: regrets(m) for m in METHODS if m != "bayes" and regrets(m)}
@@ -220,28 +223,44 @@ def _versus(runs: dict, problem: str, budget: int, seeds: list[int]) -> str:
 
 def report(records: list[dict], methods: list[str], problems: list[str], seeds: list[int]) -> str:
     runs = {(r["method"], r["problem"], r["seed"]): r for r in records if r["kind"] == "run"}  # the latest wins
-    lines = ["# bayes vs peers", "",
-             f"Simple regret, median [25%, 75%] over {len(seeds)} seeds (seeds {seeds[0]}..{seeds[-1]}); lower is better.",
-             "Rosenbrock-4 is optimised as log(1 + f) by every method; its regret is on f.",
-             "**bold** = best median on that problem and budget. Last column: bayes against the peer with the best",
-             "median, two-sided Mann-Whitney U over seeds (tied when p > 0.05). Every method runs with its default",
-             "options (Optuna's GPSampler ran without the optional `greenlet` package, so its L-BFGS-B restarts ran",
-             "one after another).", ""]
+    lines = [
+        "# bayes vs peers",
+        "",
+        f"Simple regret, median [25%, 75%] over {len(seeds)} seeds (seeds {seeds[0]}..{seeds[-1]}); lower is better.",
+        "Rosenbrock-4 is optimised as log(1 + f) by every method; its regret is on f.",
+        "**bold** = best median on that problem and budget. Last column: bayes against the peer with the best",
+        "median, two-sided Mann-Whitney U over seeds (tied when p > 0.05). Every method runs with its default",
+        "options (Optuna's GPSampler ran without the optional `greenlet` package, so its L-BFGS-B restarts ran",
+        "one after another).",
+        "",
+    ]
     for budget in BUDGETS:
-        lines += [f"## {budget} evaluations", "", "| problem | " + " | ".join(methods) + " | bayes vs best peer |",
-                  "| --- | " + " | ".join("---" for _ in methods) + " | --- |"]
+        lines += [
+            f"## {budget} evaluations",
+            "",
+            "| problem | " + " | ".join(methods) + " | bayes vs best peer |",
+            "| --- | " + " | ".join("---" for _ in methods) + " | --- |",
+        ]
         for problem in problems:
             cells, medians = [], {}
             for method in methods:
-                regrets = [PROBLEMS[problem].regret(min(runs[(method, problem, s)]["values"][:budget]))
-                           for s in seeds if (method, problem, s) in runs]
+                regrets = [
+                    PROBLEMS[problem].regret(min(runs[(method, problem, s)]["values"][:budget]))
+                    for s in seeds
+                    if (method, problem, s) in runs
+                ]
                 if not regrets:
                     cells.append("—")
                     continue
                 q1, q2, q3 = _quartiles(regrets)
                 medians[method] = q2
-                cells.append((q2, f"{_fmt(q2)} [{_fmt(q1)}, {_fmt(q3)}]" + ("" if len(regrets) == len(seeds) else
-                                                                             f" (n={len(regrets)})")))
+                cells.append(
+                    (
+                        q2,
+                        f"{_fmt(q2)} [{_fmt(q1)}, {_fmt(q3)}]"
+                        + ("" if len(regrets) == len(seeds) else f" (n={len(regrets)})"),
+                    )
+                )
             best = min(medians.values()) if medians else None
             shown = [c if isinstance(c, str) else (f"**{c[1]}**" if c[0] == best else c[1]) for c in cells]
             lines.append(f"| {problem} | " + " | ".join(shown) + f" | {_versus(runs, problem, budget, seeds)} |")
@@ -249,22 +268,38 @@ def report(records: list[dict], methods: list[str], problems: list[str], seeds: 
     seconds = {(r["method"], r["problem"]): [] for r in runs.values()}
     for r in runs.values():
         seconds[(r["method"], r["problem"])].append(r["seconds"] / len(r["values"]))
-    lines += ["Mean wall-clock seconds per evaluation (suggestion + evaluation; one thread each). Rough: runs share",
-              "a busy machine and were not all made at the same time; the table below times both GP methods side by side.",
-              "",
-              "| problem | " + " | ".join(methods) + " |", "| --- | " + " | ".join("---" for _ in methods) + " |"]
+    lines += [
+        "Mean wall-clock seconds per evaluation (suggestion + evaluation; one thread each). Rough: runs share",
+        "a busy machine and were not all made at the same time; the table below times both GP methods side by side.",
+        "",
+        "| problem | " + " | ".join(methods) + " |",
+        "| --- | " + " | ".join("---" for _ in methods) + " |",
+    ]
     for problem in problems:
-        lines.append(f"| {problem} | " + " | ".join(
-            f"{statistics.mean(seconds[(m, problem)]):.3f}" if seconds.get((m, problem)) else "—" for m in methods) + " |")
+        lines.append(
+            f"| {problem} | "
+            + " | ".join(
+                f"{statistics.mean(seconds[(m, problem)]):.3f}" if seconds.get((m, problem)) else "—" for m in methods
+            )
+            + " |"
+        )
     timing = [r for r in records if r["kind"] == "timing"]
     if timing:
-        lines += ["", "## Seconds per suggestion on Hartmann-6", "",
-                  "n random observations told first, then 5 consecutive ask/tell steps; median (mean) of those 5 asks.",
-                  "", "| observations | bayes | optuna_gp |", "| --- | --- | --- |"]
+        lines += [
+            "",
+            "## Seconds per suggestion on Hartmann-6",
+            "",
+            "n random observations told first, then 5 consecutive ask/tell steps; median (mean) of those 5 asks.",
+            "",
+            "| observations | bayes | optuna_gp |",
+            "| --- | --- | --- |",
+        ]
         by = {(r["method"], r["n"]): r["times"] for r in timing}
         for n in TIMING_AT:
-            cells = [f"{statistics.median(by[(m, n)]):.3f} ({statistics.mean(by[(m, n)]):.3f})"
-                     if (m, n) in by else "—" for m in ("bayes", "optuna_gp")]
+            cells = [
+                f"{statistics.median(by[(m, n)]):.3f} ({statistics.mean(by[(m, n)]):.3f})" if (m, n) in by else "—"
+                for m in ("bayes", "optuna_gp")
+            ]
             lines.append(f"| {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -274,12 +309,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
     parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
-    parser.add_argument("--only-seeds", type=int, nargs="+", help="run just these seeds (to split the work over processes)")
+    parser.add_argument(
+        "--only-seeds", type=int, nargs="+", help="run just these seeds (to split the work over processes)"
+    )
     parser.add_argument("--no-timing", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="ignore and overwrite earlier results")
     parser.add_argument("--retime", action="store_true", help="measure the suggestion times again (both methods)")
-    parser.add_argument("--redo", nargs="+", default=[], choices=METHODS,
-                        help="run these methods again (e.g. after changing bayes); the newest result wins")
+    parser.add_argument(
+        "--redo",
+        nargs="+",
+        default=[],
+        choices=METHODS,
+        help="run these methods again (e.g. after changing bayes); the newest result wins",
+    )
     parser.add_argument("--out", default=str(RESULTS / "bayes_vs_peers"), help="path without extension")
     args = parser.parse_args(argv)
     jsonl, md = Path(args.out + ".jsonl"), Path(args.out + ".md")
@@ -293,7 +335,9 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:
         pass
     records = _load(jsonl)
-    done = {(r["method"], r["problem"], r["seed"]) for r in records if r["kind"] == "run" and r["method"] not in args.redo}
+    done = {
+        (r["method"], r["problem"], r["seed"]) for r in records if r["kind"] == "run" and r["method"] not in args.redo
+    }
     seeds = list(range(args.seeds))
     for seed in args.only_seeds or seeds:  # seeds outermost: a partial run still compares every method
         for problem in args.problems:
@@ -302,16 +346,28 @@ def main(argv: list[str] | None = None) -> None:
                     continue
                 t0 = time.perf_counter()
                 values = RUNNERS[method](PROBLEMS[problem], seed, max(BUDGETS))
-                record = {"kind": "run", "method": method, "problem": problem, "seed": seed, "values": values,
-                          "seconds": time.perf_counter() - t0}
+                record = {
+                    "kind": "run",
+                    "method": method,
+                    "problem": problem,
+                    "seed": seed,
+                    "values": values,
+                    "seconds": time.perf_counter() - t0,
+                }
                 _append(jsonl, record)
                 records.append(record)
-                print(f"{method:11s} {problem:12s} seed {seed}: regret@60 "
-                      f"{PROBLEMS[problem].regret(min(values)):.3g} ({record['seconds']:.1f} s)", flush=True)
+                print(
+                    f"{method:11s} {problem:12s} seed {seed}: regret@60 "
+                    f"{PROBLEMS[problem].regret(min(values)):.3g} ({record['seconds']:.1f} s)",
+                    flush=True,
+                )
         md.write_text(report(_load(jsonl), args.methods, args.problems, seeds))
     if not args.no_timing:
-        timed = {(r["method"], r["n"]) for r in records if r["kind"] == "timing"
-                 and r["method"] not in args.redo and not args.retime}
+        timed = {
+            (r["method"], r["n"])
+            for r in records
+            if r["kind"] == "timing" and r["method"] not in args.redo and not args.retime
+        }
         for n in TIMING_AT:
             for method, fn in (("bayes", time_bayes), ("optuna_gp", time_optuna_gp)):
                 if (method, n) not in timed:

@@ -98,8 +98,9 @@ def maximise(
             grad = np.nan_to_num(grad, nan=0.0, posinf=0.0, neginf=0.0)
         return -float(np.sum(value)), -grad.ravel()
 
-    res = minimize(negative, x0.ravel(), jac=True, method="L-BFGS-B", bounds=list(zip(lower, upper)),
-                   options={"maxiter": maxiter})
+    res = minimize(
+        negative, x0.ravel(), jac=True, method="L-BFGS-B", bounds=list(zip(lower, upper)), options={"maxiter": maxiter}
+    )
     refined = project(np.where(mask, res.x.reshape(k, d), x0))
     points = np.vstack([candidates, refined])
     values = np.concatenate([values, acquisition(refined)])

@@ -70,7 +70,8 @@ def _log_prior(theta: np.ndarray, d: int) -> tuple[float, np.ndarray]:
     value = (
         -0.5 * np.sum(((log_ls - mu_ls) / sd_ls) ** 2)
         - 0.5 * (log_var / 1.5) ** 2
-        + 0.1 * log_noise - 30.0 * noise  # Gamma(1.1, 30) density of the noise variance
+        + 0.1 * log_noise
+        - 30.0 * noise  # Gamma(1.1, 30) density of the noise variance
     )
     grad = np.empty_like(theta)
     grad[:d] = -(log_ls - mu_ls) / sd_ls**2
@@ -207,8 +208,15 @@ def fit_gp(
         starts.append(np.clip(theta, lo, hi))
     best_theta, best_value = starts[0], math.inf
     for theta0 in starts[: max(n_starts, 1)]:
-        res = minimize(_neg_log_posterior, theta0, args=(X, ys, D2), jac=True, method="L-BFGS-B",
-                       bounds=bounds, options={"maxiter": maxiter})
+        res = minimize(
+            _neg_log_posterior,
+            theta0,
+            args=(X, ys, D2),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": maxiter},
+        )
         if np.all(np.isfinite(res.x)) and res.fun < best_value:
             best_theta, best_value = res.x, float(res.fun)
     return GaussianProcess(X, y, best_theta)

@@ -83,8 +83,15 @@ class BayesSearch(Searcher):
     3
     """
 
-    def __init__(self, *, n_initial: int | None = None, n_candidates: int = 2048, n_refine: int = 5,
-                 refit_every: int = 5, n_restarts: int = 3) -> None:
+    def __init__(
+        self,
+        *,
+        n_initial: int | None = None,
+        n_candidates: int = 2048,
+        n_refine: int = 5,
+        refit_every: int = 5,
+        n_restarts: int = 3,
+    ) -> None:
         self.n_initial = n_initial
         self.n_candidates = n_candidates
         self.n_refine = n_refine
@@ -104,7 +111,8 @@ class BayesSearch(Searcher):
         self._n_initial = self.n_initial if self.n_initial is not None else min(20, max(5, d + 1))
         # plain continuous spaces need no rounding, so candidates skip the decode/encode round trip
         self._plain = not self.space.conditional and all(
-            isinstance(dist, Float) and dist.step is None for dist in self.space.values())
+            isinstance(dist, Float) and dist.step is None for dist in self.space.values()
+        )
         self._design_seed = int(self.rng.integers(2**31))
         self._theta: np.ndarray | None = None
         self._gp: GaussianProcess | None = None
@@ -119,8 +127,9 @@ class BayesSearch(Searcher):
 
     def _data(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Encoded inputs and losses; failed or non-finite results get the worst finite loss (None if < 2 finite)."""
-        losses = [self.loss(t) if t.state is TrialState.COMPLETE and t.value is not None else math.nan
-                  for t in self._trials]
+        losses = [
+            self.loss(t) if t.state is TrialState.COMPLETE and t.value is not None else math.nan for t in self._trials
+        ]
         y = np.array(losses, dtype=float)
         finite = np.isfinite(y)
         if finite.sum() < 2:
@@ -187,7 +196,10 @@ class BayesSearch(Searcher):
         points, _ = maximise(
             lambda U: log_ei(*gp.predict(U), best),
             lambda U: log_ei_with_grad(gp.predict_with_grad, U, best),
-            self._candidates(X, y), self._free, self._project, n_refine=self.n_refine,
+            self._candidates(X, y),
+            self._free,
+            self._project,
+            n_refine=self.n_refine,
         )
         for point in points:  # best first; skip points already suggested
             params = self.space.decode(point)

@@ -25,8 +25,9 @@ def _tell(searcher, number, params, value, state=TrialState.COMPLETE):
     searcher.tell(Trial(number, params, state, value=value))
 
 
-@pytest.mark.parametrize("name", ["keras_hpo.searchers.bayes", "keras_hpo.searchers._gp",
-                                  "keras_hpo.searchers._acquisition"])
+@pytest.mark.parametrize(
+    "name", ["keras_hpo.searchers.bayes", "keras_hpo.searchers._gp", "keras_hpo.searchers._acquisition"]
+)
 def test_docstring_examples(name):
     failures, tried = doctest.testmod(importlib.import_module(name))
     assert tried > 0 and failures == 0
@@ -46,7 +47,7 @@ def test_beats_its_own_initial_design_on_the_mixed_problem():
 
 def test_maximisation_uses_the_direction():
     space = kh.Space({"x": kh.Float(0, 1)})
-    trials = drive(_bayes(space, direction="max"), 15, objective=lambda p: -(p["x"] - 0.8) ** 2)
+    trials = drive(_bayes(space, direction="max"), 15, objective=lambda p: -((p["x"] - 0.8) ** 2))
     assert max(t.value for t in trials) > -1e-3
 
 
@@ -146,8 +147,14 @@ def test_only_failures_fall_back_to_random_points():
 
 
 def test_length_scales_show_which_parameter_matters():
-    space = kh.Space({"lr": kh.Float(1e-4, 1.0, log=True), "noise_param": kh.Float(0, 1),
-                      "act": ["relu", "tanh", "elu"], "epochs": 3})
+    space = kh.Space(
+        {
+            "lr": kh.Float(1e-4, 1.0, log=True),
+            "noise_param": kh.Float(0, 1),
+            "act": ["relu", "tanh", "elu"],
+            "epochs": 3,
+        }
+    )
     searcher = _bayes(space)
     drive(searcher, 25, objective=lambda p: (math.log10(p["lr"]) + 2) ** 2 + (p["act"] == "tanh"))
     scales = searcher.length_scales()
@@ -214,8 +221,9 @@ def test_refits_are_spaced_out_once_there_are_many_observations(monkeypatch):
     assert calls == [60, 65]
 
 
-@pytest.mark.parametrize("options", [{"n_candidates": 0}, {"refit_every": 0}, {"n_initial": -1},
-                                     {"n_restarts": 1.5}, {"n_refine": "5"}])
+@pytest.mark.parametrize(
+    "options", [{"n_candidates": 0}, {"refit_every": 0}, {"n_initial": -1}, {"n_restarts": 1.5}, {"n_refine": "5"}]
+)
 def test_bad_options_are_refused_by_name(options):
     searcher = searchers.get("bayes", **options)
     with pytest.raises(ValueError, match=next(iter(options))):

@@ -146,8 +146,14 @@ def test_maximise_refines_candidates_and_keeps_fixed_dimensions(fitted):
     def free(U):  # the second dimension stays put
         return np.column_stack([np.ones(len(U), bool), np.zeros(len(U), bool)])
 
-    points, values = maximise(acquisition, lambda U: log_ei_with_grad(gp.predict_with_grad, U, best),
-                              candidates, free, lambda U: U, n_refine=3)
+    points, values = maximise(
+        acquisition,
+        lambda U: log_ei_with_grad(gp.predict_with_grad, U, best),
+        candidates,
+        free,
+        lambda U: U,
+        n_refine=3,
+    )
     assert values[0] >= acquisition(candidates).max() - 1e-12
     assert np.all(np.diff(values) <= 0)
     assert points[0][1] in candidates[:, 1]
