@@ -11,7 +11,10 @@ Variants, each in a fresh process after one warm-up fit:
 - ``bare_clear``: ``keras.backend.clear_session(); build(); fit()`` in a loop, what
   Keras itself leaks per model;
 - ``keras_hpo``: ``kh.tune(model_fn, space, data=(x, y), max_trials=N)`` in memory;
-- ``keras_hpo_sqlite``: the same with a SQLite file and weights kept beside it.
+- ``keras_hpo_sqlite``: the same with a SQLite file and weights kept beside it;
+- ``keras_hpo_gc_each``: ``keras_hpo`` with a full garbage collection before every
+  trial (``GC_TIME_SHARE = 1.0``) instead of the default paced ones, which shows
+  what the adapter itself holds (nothing: the slope equals ``bare_clear``'s).
 
 The model is small on purpose (digits, 64 -> 32 -> 10, 2 epochs on 600 samples) so
 that a hundred trials take a couple of minutes. The growth per trial is the slope of
@@ -38,7 +41,7 @@ import numpy as np  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parents[1]
-VARIANTS = ["bare_clear", "keras_hpo", "keras_hpo_sqlite"]
+VARIANTS = ["bare_clear", "keras_hpo", "keras_hpo_sqlite", "keras_hpo_gc_each"]
 MIB = 2**20
 SKIP = 10
 
@@ -79,6 +82,10 @@ def child(variant: str, trials: int) -> dict:
     else:
         sys.path.insert(0, str(ROOT))
         import keras_hpo as kh
+        from keras_hpo.keras import adapter
+
+        if variant == "keras_hpo_gc_each":
+            adapter.GC_TIME_SHARE = 1.0
 
         with tempfile.TemporaryDirectory() as folder:
             kh.tune(_build, {"dummy": kh.Float(0.0, 1.0), "epochs": 2, "batch_size": 64}, data=(x, y),

@@ -76,24 +76,29 @@ def _direction_of(metric: str) -> str:
     return infer_direction(metric)
 
 
+#: the share of training time that full garbage collections between trials may take (see ``_Collector``);
+#: 1.0 collects before every trial, as ``keras.backend.clear_session()`` does by default
+GC_TIME_SHARE = 0.03
+
+
 class _Collector:
-    """Full garbage collections, paced so they cost at most ``share`` of the training time.
+    """Full garbage collections between trials, paced so they cost at most ``GC_TIME_SHARE`` of the training time.
 
     ``keras.backend.clear_session()`` ends with ``gc.collect()``, which with TensorFlow
-    loaded walks millions of objects (0.2-0.4 s here, a fifth of a small model's
-    training). The adapter clears the session without it before every trial and
-    collects here instead: after every trial when trials are long, every few trials
-    when they are short, so the garbage of old models stays bounded either way.
+    loaded walks millions of objects (0.2-0.4 s here, a tenth to a fifth of a small
+    model's training). The adapter clears the session without it before every trial
+    and collects here instead: before every trial when trials are long, every few
+    trials when they are short, so the garbage of old models stays bounded either way.
+    The price, measured over 100 small trials: RSS grows 0.28 MiB per trial more
+    than with a collection before every trial (4.4 against 4.1 MiB, Keras's own).
     """
-
-    share = 0.03
 
     def __init__(self) -> None:
         self.cost = 0.25  # seconds per collection, measured from the first one on
         self.work = 0.0
 
     def before_trial(self) -> None:
-        if self.work * self.share >= self.cost:
+        if GC_TIME_SHARE >= 1.0 or self.work * GC_TIME_SHARE >= self.cost:
             started = time.perf_counter()
             gc.collect()
             self.cost, self.work = time.perf_counter() - started, 0.0

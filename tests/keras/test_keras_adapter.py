@@ -285,3 +285,32 @@ def test_a_temporary_folder_is_removed_with_the_objective(digits):
 
     gc.collect()
     assert not os.path.exists(folder)
+
+
+def test_full_collections_are_paced_by_training_time(monkeypatch):
+    from keras_hpo.keras import adapter
+
+    calls = []
+    monkeypatch.setattr(adapter.gc, "collect", lambda: calls.append(1) or 0)
+    collector = adapter._Collector()
+    collector.cost = 0.1  # at 3% of training time: one collection per 3.33 s of training
+    for _ in range(3):
+        collector.before_trial()
+        collector.after_trial(1.0)
+    assert calls == []
+    collector.after_trial(0.4)
+    collector.before_trial()
+    assert calls == [1] and collector.work == 0.0
+    monkeypatch.setattr(adapter, "GC_TIME_SHARE", 1.0)  # before every trial, like clear_session() itself
+    collector.before_trial()
+    collector.before_trial()
+    assert calls == [1, 1, 1]
+
+
+@pytest.mark.slow
+def test_trials_in_worker_processes_keep_the_best_weights_for_the_driver(digits):
+    result = kh.tune(kh.keras.mlp(64, 10), {"units": [4, 8, 16], **FAST}, data=digits, metric="val_accuracy",
+                     max_trials=3, n_jobs=2, seed=0, progress=False)
+    assert [t.state.value for t in result.records] == ["COMPLETE"] * 3
+    _, accuracy = result.best_model().evaluate(digits[0][240:], digits[1][240:], verbose=0)
+    assert accuracy == pytest.approx(result.best_value, abs=1e-6)  # reloaded from a worker's weights, not retrained
