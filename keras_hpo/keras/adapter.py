@@ -89,8 +89,9 @@ class _Collector:
     model's training). The adapter clears the session without it before every trial
     and collects here instead: before every trial when trials are long, every few
     trials when they are short, so the garbage of old models stays bounded either way.
-    The price, measured over 100 small trials: RSS grows 0.28 MiB per trial more
-    than with a collection before every trial (4.4 against 4.1 MiB, Keras's own).
+    The price, measured over 100 small trials (``benchmarks/keras_memory.py``): RSS
+    grows 0.2-0.35 MiB per trial more than with a collection before every trial
+    (4.3-4.5 against 4.1 MiB, which is Keras's own leak; the adapter holds nothing).
     """
 
     def __init__(self) -> None:
