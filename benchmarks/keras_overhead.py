@@ -172,6 +172,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--methods", nargs="*", default=METHODS)
     parser.add_argument("--out", default="keras_overhead", help="name of the result files in benchmarks/results/")
+    parser.add_argument("--report-only", action="store_true", help="rewrite the .md from the .jsonl, run nothing")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -180,6 +181,10 @@ def main() -> None:
         return
 
     RESULTS.mkdir(exist_ok=True)
+    if args.report_only:
+        records = [json.loads(line) for line in open(RESULTS / f"{args.out}.jsonl")]
+        (RESULTS / f"{args.out}.md").write_text(report(records, args))
+        return
     records = []
     for round_ in range(args.rounds):
         order = args.methods[round_ % len(args.methods):] + args.methods[:round_ % len(args.methods)]
@@ -207,7 +212,10 @@ def report(records: list[dict], args: argparse.Namespace) -> str:
         f"per method per round, {args.rounds} rounds, methods interleaved (order rotated each round), one fresh "
         "process per (round, method) after a warm-up fit; TensorFlow limited to 1 thread; `nice -n 5` on a "
         "2-core machine shared with other work. Ratio = wall time / the same round's bare loop; the summary is "
-        "the median over rounds.",
+        "the median over rounds. Each tool is imported before the clock starts. KerasTuner imports TensorBoard's "
+        "hparams API in every trial; TensorBoard is not installed here, so an empty stand-in module is given "
+        "(it is used only with a TensorBoard callback). On this shared machine the CPU time is the steadier "
+        "measure; wall time moves with the other users' load.",
         "",
         "| method | wall s/trial (median) | wall ratio per round | wall ratio (median) | CPU s/trial (median) "
         "| CPU ratio per round | CPU ratio (median) |",
