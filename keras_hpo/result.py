@@ -65,6 +65,12 @@ class TuneResult:
 
     def best_model(self) -> Any:
         """The trained Keras model of the best trial (reloaded from its kept weights, or retrained with its seed)."""
+        if self._objective is None:
+            raise ValueError(
+                "best_model: this result was loaded from storage without its model function; to get the trained "
+                "model, call kh.tune(model_fn, space, data=..., storage=..., study=..., resume=True) with max_trials "
+                "no larger than the trials already done (nothing is re-run), then .best_model() on what it returns"
+            )
         builder = getattr(self._objective, "best_model", None)
         if builder is None:
             raise ValueError("there is no model to return: this run tuned a plain objective, not a Keras model_fn")

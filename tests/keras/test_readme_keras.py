@@ -1,0 +1,37 @@
+"""The README's Keras quick start runs as written (with a smaller budget), and a stored study's model comes back."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+import keras_hpo as kh
+
+pytestmark = pytest.mark.keras
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+
+def test_keras_quick_start_runs(monkeypatch):
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    block = next(b for b in re.findall(r"```python\n(.*?)```", README, flags=re.S) if "def build(params)" in b)
+    block = block.replace("max_trials=20", "max_trials=2").replace('"epochs": 10', '"epochs": 1')
+    namespace: dict = {}
+    exec(compile(block, "README", "exec"), namespace)
+    result, model = namespace["result"], namespace["model"]
+    assert len(result.records) == 2 and 0 < result.best_value <= 1
+    assert model.predict(namespace["x"][:3], verbose=0).shape == (3, 10)
+
+
+def test_a_stored_study_gives_its_model_back_without_rerunning(tmp_path, small):
+    db = str(tmp_path / "run.db")
+    space = {"units": [4, 8], "epochs": 2, "learning_rate": 0.01}
+    first = kh.tune(kh.keras.mlp(6, 2), space, data=small, method="grid", storage=db, study="s", seed=0, progress=False)
+    with pytest.raises(ValueError, match="loaded from storage without its model function"):
+        kh.load(db, "s").best_model()
+    calls = []
+    again = kh.tune(kh.keras.mlp(6, 2), space, data=small, method="grid", storage=db, study="s", resume=True,
+                    max_trials=2, progress=False, callbacks=[lambda r, t: calls.append(t)])
+    assert calls == [] and again.best_trial == first.best_trial
+    x = small[0][:4]
+    assert (again.best_model().predict(x, verbose=0) == first.best_model().predict(x, verbose=0)).all()
