@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .space import Space
+from .space import Int, Space
 from .trial import Trial, TrialState
 
 __all__ = ["TuneResult"]
@@ -142,7 +142,11 @@ class TuneResult:
             rows.append(row)
         columns = ["number", "state", "value", *(f"params_{n}" for n in names), "budget", "duration", "error",
                    *(f"split_{i}" for i in range(n_folds))]
-        return pd.DataFrame(rows, columns=columns)
+        table = pd.DataFrame(rows, columns=columns)
+        for name, dist in self.space.items():  # integers stay integers when a conditional leaves gaps
+            if isinstance(dist, Int):
+                table[f"params_{name}"] = table[f"params_{name}"].astype("Int64")
+        return table
 
     def to_csv(self, path: str, **kwargs: Any) -> None:
         """Write the trials table to ``path`` (pandas ``to_csv`` options pass through)."""

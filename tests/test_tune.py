@@ -271,3 +271,10 @@ def test_progress_bar_total_follows_what_the_method_will_run(capsys):
     manual = kh.searchers.get("manual", trials=[{"x": 0.1, "kind": "a"}, {"x": 0.2, "kind": "b"}])
     kh.tune(quadratic, SPACE, method=manual, max_trials=10, progress=True)
     assert "2/2" in capsys.readouterr().err
+
+
+def test_integer_columns_stay_integers_with_conditional_gaps():
+    space = {"layers": kh.Int(1, 2), "units_1": kh.Int(8, 64, when={"layers": [2]})}
+    table = kh.tune(lambda p: p["layers"], space, max_trials=12, seed=0, progress=False).trials
+    assert str(table["params_units_1"].dtype) == "Int64"
+    assert table["params_units_1"].isna().any() and table["params_units_1"].notna().any()
