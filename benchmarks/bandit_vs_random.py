@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _peers import optuna_params
 
 import keras_hpo as kh
 from keras_hpo.errors import SearchExhausted
@@ -75,13 +76,7 @@ def run_optuna(pruner_name: str, seed: int) -> float:
     finals: list[tuple[float, dict]] = []
 
     def objective(trial: optuna.Trial) -> float:
-        params = {
-            "optimizer": trial.suggest_categorical("optimizer", ["sgd", "adam", "rmsprop"]),
-            "learning_rate": trial.suggest_float("learning_rate", 1e-5, 1.0, log=True),
-            "units": trial.suggest_int("units", 8, 1024, log=True),
-            "activation": trial.suggest_categorical("activation", ["relu", "tanh", "sigmoid"]),
-            "dropout": trial.suggest_float("dropout", 0.0, 0.5, step=0.05),
-        }
+        params = optuna_params(trial, MIXED.space)
         value = math.inf
         for epoch in range(1, MAX_EPOCHS + 1):
             if spent[0] >= EPOCHS_IN_ALL:

@@ -36,8 +36,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _peers import optuna_params
+
 from keras_hpo import searchers
-from keras_hpo.space import Choice, Float, Int, Space
+from keras_hpo.space import Float, Int
 from keras_hpo.testing.objectives import BRANIN, HARTMANN6, MIXED, ROSENBROCK4, Problem
 from keras_hpo.trial import Trial, TrialState
 
@@ -67,16 +69,6 @@ def run_keras_hpo(name: str, problem: Problem, seed: int, budget: int) -> list[f
     return values
 
 
-def _optuna_params(trial, space: Space) -> dict:
-    params = {}
-    for name, dist in space.items():
-        if isinstance(dist, Float):
-            params[name] = trial.suggest_float(name, dist.low, dist.high, log=dist.log, step=dist.step)
-        elif isinstance(dist, Int):
-            params[name] = trial.suggest_int(name, dist.low, dist.high, log=dist.log, step=dist.step)
-        elif isinstance(dist, Choice):
-            params[name] = trial.suggest_categorical(name, list(dist.values_))
-    return params
 
 
 def run_optuna(sampler_name: str, problem: Problem, seed: int, budget: int) -> list[float]:
@@ -88,7 +80,7 @@ def run_optuna(sampler_name: str, problem: Problem, seed: int, budget: int) -> l
     f, values = optimised(problem), []
 
     def objective(trial):
-        params = _optuna_params(trial, problem.space)
+        params = optuna_params(trial, problem.space)
         values.append(problem.fn(params))
         return f(params)
 

@@ -43,6 +43,8 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _peers import optuna_params  # noqa: E402
+
 from keras_hpo import searchers  # noqa: E402
 from keras_hpo.space import Choice, Float, Int, Space  # noqa: E402
 from keras_hpo.testing.objectives import ACKLEY5, CONDITIONAL, HARTMANN6, MIXED, ROSENBROCK4, Problem  # noqa: E402
@@ -68,18 +70,6 @@ def run_keras_hpo(name: str, problem: Problem, seed: int, budget: int) -> list[f
     return values
 
 
-def _optuna_params(trial, space: Space) -> dict:
-    params = {}
-    for name, dist in space.items():
-        if not space.is_active(name, params):
-            continue
-        if isinstance(dist, Float):
-            params[name] = trial.suggest_float(name, dist.low, dist.high, log=dist.log, step=dist.step)
-        elif isinstance(dist, Int):
-            params[name] = trial.suggest_int(name, dist.low, dist.high, log=dist.log, step=dist.step)
-        elif isinstance(dist, Choice):
-            params[name] = trial.suggest_categorical(name, list(dist.values_))
-    return params
 
 
 def run_optuna(kind: str, problem: Problem, seed: int, budget: int) -> list[float]:
@@ -96,7 +86,7 @@ def run_optuna(kind: str, problem: Problem, seed: int, budget: int) -> list[floa
     values = []
 
     def objective(trial):
-        values.append(problem.fn(_optuna_params(trial, problem.space)))
+        values.append(problem.fn(optuna_params(trial, problem.space)))
         return values[-1]
 
     study.optimize(objective, n_trials=budget)
