@@ -12,10 +12,32 @@ from __future__ import annotations
 import os
 
 from .result import TuneResult
+from .space import Choice, Space
 from .tune import tune
 
 #: the demo's space: small networks that train in a second or two each on a laptop CPU
 DEMO_SPACE_OPTIONS = {"max_layers": 2, "units": (16, 128), "epochs": 10, "batch_sizes": (32, 64)}
+
+#: methods that enumerate a finite space (grid order, Talos rows) get the same networks as lists of values
+FINITE_METHODS = ("grid", "talos")
+
+
+def demo_space(method: str) -> Space:
+    """``mlp_space`` for the demo; for grid and Talos, its continuous ranges become a few listed values."""
+    from .keras import mlp_space
+
+    if method not in FINITE_METHODS:
+        return mlp_space(**DEMO_SPACE_OPTIONS)
+    return Space({
+        "layers": [1, 2],
+        "units_0": [32, 64, 128],
+        "units_1": Choice([32, 64], when={"layers": [2]}),
+        "activation": ["relu", "elu", "tanh"],
+        "optimizer": ["adam", "rmsprop"],
+        "learning_rate": [0.001, 0.003, 0.01],
+        "batch_size": [32, 64],
+        "epochs": 10,
+    })
 
 
 def digits(test_size: float = 0.25, seed: int = 0) -> tuple:
@@ -33,12 +55,12 @@ def run_demo(method: str = "random", trials: int = 8, storage: str | None = "run
              seed: int = 0, progress: bool = True) -> TuneResult:
     """Tune ``kh.keras.mlp`` on digits with ``method`` for ``trials`` trials; print the leaderboard and test accuracy."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter, for this command only
-    from .keras import mlp, mlp_space
+    from .keras import mlp
 
     x_train, y_train, x_test, y_test = digits(seed=seed)
     if storage:
         os.makedirs(os.path.dirname(os.path.abspath(storage)), exist_ok=True)
-    result = tune(mlp(input_shape=64, outputs=10), mlp_space(**DEMO_SPACE_OPTIONS), data=(x_train, y_train),
+    result = tune(mlp(input_shape=64, outputs=10), demo_space(method), data=(x_train, y_train),
                   metric="val_accuracy", method=method, max_trials=trials, storage=storage,
                   study=study or f"demo-{method}", resume=True, seed=seed, progress=progress)
     print(result.summary())

@@ -42,3 +42,16 @@ def test_importing_the_keras_package_does_not_load_tensorflow():
     code = "import sys, keras_hpo.keras as k; k.mlp_space(); print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+@pytest.mark.parametrize("method", ["grid", "talos"])
+def test_the_demo_gives_enumerating_methods_a_finite_space(method):
+    import keras_hpo as kh
+    from keras_hpo.demo import demo_space
+
+    space = demo_space(method)
+    assert space.finite and space.cardinality == 2 * 3 * 3 * 2 * 3 * 2 + 2 * 3 * 2 * 3 * 2 * 3 * 2
+    searcher = kh.searchers.get(method)
+    searcher.setup(space, "max", 0)
+    assert space.contains(searcher.ask(1)[0].params)
+    assert not demo_space("random").finite
