@@ -50,7 +50,8 @@ def test_the_demo_gives_enumerating_methods_a_finite_space(method):
     from keras_hpo.demo import demo_space
 
     space = demo_space(method)
-    assert space.finite and space.cardinality == 2 * 3 * 3 * 2 * 3 * 2 + 2 * 3 * 2 * 3 * 2 * 3 * 2
+    per_depth = 3 * 3 * 2 * 3 * 2  # units_0, activation, optimizer, learning_rate, batch_size
+    assert space.finite and space.cardinality == per_depth * (1 + 2)  # one layer, or two with 2 widths of units_1
     searcher = kh.searchers.get(method)
     searcher.setup(space, "max", 0)
     assert space.contains(searcher.ask(1)[0].params)
