@@ -70,7 +70,10 @@ def _load_target(spec: str):
     if not module_name or not attr:
         raise SystemExit(f"keras-hpo run: target must look like module:function, got {spec!r}")
     sys.path.insert(0, "")
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise SystemExit(f"keras-hpo run: cannot import {module_name!r}: {exc}") from None
     try:
         return getattr(module, attr)
     except AttributeError:

@@ -20,6 +20,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from .objective import Outcome, is_finite_number
@@ -82,14 +83,25 @@ class ProcessExecutor:
         if not isinstance(n_jobs, int) or n_jobs < 1:
             raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
         self.n_workers = n_jobs
-        threads = max(1, (os.cpu_count() or 1) // n_jobs)
-        self._pool = cf.ProcessPoolExecutor(
-            max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_limit_threads, initargs=(threads,), max_tasks_per_child=max_tasks_per_child,
+        self._max_tasks_per_child = max_tasks_per_child
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        threads = max(1, (os.cpu_count() or 1) // self.n_workers)
+        return cf.ProcessPoolExecutor(
+            max_workers=self.n_workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_limit_threads, initargs=(threads,), max_tasks_per_child=self._max_tasks_per_child,
         )
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:
-        return self._pool.submit(fn, *args, **kwargs)
+        try:
+            return self._pool.submit(fn, *args, **kwargs)
+        except BrokenProcessPool:
+            # a worker died (out of memory, a crash in native code): its trials are recorded FAILED by the
+            # loop; a fresh pool takes the next ones so the run goes on
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            return self._pool.submit(fn, *args, **kwargs)
 
     def wait(self, futures: Iterable[cf.Future], timeout: float | None = None) -> set[cf.Future]:
         done, _ = cf.wait(list(futures), timeout=timeout, return_when=cf.FIRST_COMPLETED)

@@ -45,6 +45,16 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _as_python(dist: Any, *names: str) -> None:
+    """NumPy scalars given as bounds become Python numbers, so the space stays JSON."""
+    for name in names:
+        value = getattr(dist, name)
+        if isinstance(value, np.integer):
+            object.__setattr__(dist, name, int(value))
+        elif isinstance(value, np.floating):
+            object.__setattr__(dist, name, float(value))
+
+
 def _clean_float(value: float) -> float:
     """Round away binary noise such as 0.30000000000000004 so keys and tables stay readable."""
     return float(f"{float(value):.12g}")
@@ -125,6 +135,7 @@ class Float(Distribution):
         return int(round((self.high - self.low) / self.step)) + 1
 
     def _check(self) -> None:
+        _as_python(self, "low", "high", "step")
         if not (_is_number(self.low) and _is_number(self.high)):
             raise TypeError(f"low and high must be numbers, got low={self.low!r}, high={self.high!r}")
         if not (math.isfinite(self.low) and math.isfinite(self.high)):
@@ -207,6 +218,7 @@ class Int(Distribution):
         return (self.high - self.low) // self.step + 1
 
     def _check(self) -> None:
+        _as_python(self, "low", "high", "step")
         for name in ("low", "high", "step"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
@@ -231,7 +243,7 @@ class Int(Distribution):
         return int(self.low + self.step * rng.integers(self._levels))
 
     def contains(self, value: Any) -> bool:
-        if not _is_number(value) or float(value) != int(value):
+        if not _is_number(value) or not math.isfinite(value) or float(value) != int(value):
             return False
         return self.low <= value <= self.high and (int(value) - self.low) % self.step == 0
 

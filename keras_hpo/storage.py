@@ -130,24 +130,31 @@ class Store:
         )
 
     # Trials -------------------------------------------------------------
-    def save(self, study: str, trial: Trial, searcher_state: dict | None = None) -> None:
-        """Write ``trial`` (insert or replace by number) and the searcher state in one transaction."""
-        d = _clean(trial.to_dict())
-        row = (
-            study, d["number"], d["state"], _json(d["params"]), d["value"], _json(d["metrics"]), _json(d["curve"]),
-            d["budget"], _json(d["folds"]), d["seed"], d["started"], d["finished"], d["error"], d["resume_from"],
-        )
+    def save(self, study: str, trial: Trial | list[Trial], searcher_state: dict | None = None) -> None:
+        """Write ``trial`` (or a batch of them; insert or replace by number) and the searcher state in one transaction.
+
+        A batch handed to parallel workers is saved whole: a crash can never leave a
+        searcher state that counts a suggestion the store has no row for.
+        """
+        trials = trial if isinstance(trial, list) else [trial]
         with _transaction(self._db):
-            told = None
-            if trial.state.is_finished():
-                told = self._db.execute(
-                    "SELECT COALESCE(MAX(told), -1) + 1 FROM trials WHERE study = ?", (study,)
-                ).fetchone()[0]
-            self._db.execute(
-                f"INSERT OR REPLACE INTO trials (study, {', '.join(_TRIAL_COLUMNS)}, told) "
-                f"VALUES ({', '.join('?' * (len(_TRIAL_COLUMNS) + 2))})",
-                (*row, told),
-            )
+            for one in trials:
+                d = _clean(one.to_dict())
+                row = (
+                    study, d["number"], d["state"], _json(d["params"]), d["value"], _json(d["metrics"]),
+                    _json(d["curve"]), d["budget"], _json(d["folds"]), d["seed"], d["started"], d["finished"],
+                    d["error"], d["resume_from"],
+                )
+                told = None
+                if one.state.is_finished():
+                    told = self._db.execute(
+                        "SELECT COALESCE(MAX(told), -1) + 1 FROM trials WHERE study = ?", (study,)
+                    ).fetchone()[0]
+                self._db.execute(
+                    f"INSERT OR REPLACE INTO trials (study, {', '.join(_TRIAL_COLUMNS)}, told) "
+                    f"VALUES ({', '.join('?' * (len(_TRIAL_COLUMNS) + 2))})",
+                    (*row, told),
+                )
             if searcher_state is not None:
                 self._db.execute("UPDATE studies SET searcher_state = ? WHERE name = ?", (_json(_clean(searcher_state)), study))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import numbers
+import os
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -32,7 +33,8 @@ __all__ = ["tune", "load", "infer_direction"]
 
 log = logging.getLogger("keras_hpo")
 
-_MINIMISED = ("loss", "error", "mse", "mae", "rmse", "mape", "crossentropy", "hinge", "regret", "time")
+_MINIMISED = ("loss", "error", "mse", "mae", "rmse", "mape", "msle", "crossentropy", "hinge", "regret", "time",
+              "divergence", "kld", "logcosh", "poisson", "huber", "false_positives", "false_negatives")
 
 
 def infer_direction(metric: str | None) -> str:
@@ -103,7 +105,8 @@ def tune(
     try:
         info = store.study(name)
         if info is not None and not resume:
-            raise StudyExists(f"study {name!r} already exists in {storage}; pass resume=True to continue it, or another study=")
+            raise StudyExists(f"study {name!r} already exists in {storage}; resume it (resume=True, or --resume on the "
+                              "command line) or give another study name")
         if info is None:
             seed = secrets.randbelow(2**31) if seed is None else seed
         else:
@@ -134,6 +137,8 @@ def tune(
 
 def load(storage: str, study: str | None = None) -> TuneResult:
     """The result of a stored study, without running anything (``study`` may be left out if there is one)."""
+    if not os.path.exists(storage):
+        raise FileNotFoundError(f"storage: no such file {storage!r}")
     with Store(storage) as store:
         names = store.studies()
         if study is None:
@@ -174,7 +179,9 @@ class _Loop:
         next_number = max(records, default=-1) + 1
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         running: dict[Any, Trial] = {}
-        exhausted = stopping = False
+        suspects: list[Trial] = []  # trials whose worker process died: each is run again, alone, to find the culprit
+        alone: set[int] = set()
+        exhausted, stopping = False, self._target_reached()
         failures_in_a_row = 0
         bar = _progress_bar(self.progress, self._total(), len(finished), self.best)
         try:
@@ -184,7 +191,9 @@ class _Loop:
                 room = self.executor.n_workers - len(running)
                 if self.max_trials is not None:
                     room = min(room, self.max_trials - len(finished) - len(running))
-                if not (exhausted or stopping) and room > 0:
+                if suspects:  # a suspect runs alone, once the others are done
+                    batch = [suspects.pop(0)] if not running else []
+                elif not (exhausted or stopping) and room > 0:
                     batch = [rerun.pop(0) for _ in range(min(room, len(rerun)))]
                     if len(batch) < room:
                         try:
@@ -195,17 +204,25 @@ class _Loop:
                             batch.append(Trial(number=next_number, params=dict(s.params), budget=s.budget,
                                                resume_from=s.resume_from, seed=trial_seed(self.seed, next_number)))
                             next_number += 1
-                    for trial in batch:
-                        trial = trial.replace(started=time.time(), state=TrialState.RUNNING)
-                        self.store.save(self.study, trial, self.searcher.state_dict())
-                        running[self._submit(trial)] = trial
+                else:
+                    batch = []
+                batch = [t.replace(started=time.time(), state=TrialState.RUNNING) for t in batch]
+                if batch:
+                    self.store.save(self.study, batch, self.searcher.state_dict())  # one transaction
+                for trial in batch:
+                    running[self._submit(trial)] = trial
                 if not running:
                     if not (exhausted or stopping) and (self.max_trials is None or len(finished) < self.max_trials):
                         raise RuntimeError(f"searcher {self.searcher.name!r} suggested nothing while no trial was running")
                     break
-                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+                wait = None if deadline is None or stopping else max(0.0, deadline - time.monotonic())
                 for future in self.executor.wait(list(running), timeout=wait):
-                    trial = self._finish(running.pop(future), _outcome_of(future))
+                    trial, outcome = running.pop(future), _outcome_of(future)
+                    if outcome.get("worker_died") and len(running) + len(suspects) > 0 and trial.number not in alone:
+                        alone.add(trial.number)  # it may have died with a neighbour that killed the process
+                        suspects.append(trial)
+                        continue
+                    trial = self._finish(trial, outcome)
                     finished.append(trial)
                     failures_in_a_row = failures_in_a_row + 1 if trial.state is TrialState.FAILED else 0
                     self._after(trial, finished, bar)
@@ -281,8 +298,10 @@ def _outcome_of(future: Any) -> dict:
         return future.result()
     except Exception as exc:
         now = time.time()
-        return {"state": TrialState.FAILED.value, "value": None, "started": now, "finished": now,
-                "error": f"the executor could not run the trial: {type(exc).__name__}: {exc}"}
+        died = type(exc).__name__ == "BrokenProcessPool"
+        reason = "its worker process died (out of memory, or a crash in native code)" if died else f"{type(exc).__name__}: {exc}"
+        return {"state": TrialState.FAILED.value, "value": None, "started": now, "finished": now, "worker_died": died,
+                "error": f"the executor could not run the trial: {reason}"}
 
 
 def _progress_bar(enabled: bool, total: int | None, initial: int, best: Trial | None) -> Any:
@@ -318,11 +337,11 @@ def _check_same_study(info: dict, space: Space, method: str, direction: str) -> 
 def _check_options(**o: Any) -> None:
     def positive(name: str, value: Any, kind: type | tuple) -> None:
         if value is not None and (not isinstance(value, kind) or isinstance(value, bool) or value <= 0):
-            raise ValueError(f"{name} must be a positive {'integer' if kind is int else 'number'} or None, got {value!r}")
+            raise ValueError(f"{name} must be a positive {'integer' if kind is numbers.Integral else 'number'} or None, got {value!r}")
 
-    positive("max_trials", o["max_trials"], int)
+    positive("max_trials", o["max_trials"], numbers.Integral)
     positive("timeout", o["timeout"], numbers.Real)
-    positive("max_consecutive_failures", o["max_consecutive_failures"], int)
+    positive("max_consecutive_failures", o["max_consecutive_failures"], numbers.Integral)
     if o["target"] is not None and (not isinstance(o["target"], numbers.Real) or isinstance(o["target"], bool)):
         raise TypeError(f"target must be a number or None, got {o['target']!r}")
     if o["direction"] not in (None, "min", "max"):

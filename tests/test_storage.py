@@ -172,3 +172,60 @@ def test_sigkill_then_resume_loses_nothing_and_duplicates_nothing(tmp_path, kill
         assert json.loads(after[number][1]) == json.loads(params)
     keys = [json.dumps(t.params, sort_keys=True) for t in result.records]
     assert len(set(keys)) == 30
+
+
+class _TwoAtOnce:
+    """An in-process executor that claims two workers, so the loop hands out batches of two."""
+
+    n_workers = 2
+    streams_reports = False
+
+    def __init__(self):
+        from keras_hpo.execution import SerialExecutor
+
+        self._serial = SerialExecutor()
+
+    def submit(self, fn, /, *args, **kwargs):
+        return self._serial.submit(fn, *args, **kwargs)
+
+    def wait(self, futures, timeout=None):
+        return self._serial.wait(futures, timeout)
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("method", ["grid", "random", "successive_halving"])
+def test_a_crash_while_a_parallel_batch_starts_loses_no_point(tmp_path, monkeypatch, method):
+    db = str(tmp_path / "batch.db")
+    space = {"a": [1, 2, 3, 4, 5, 6]}
+    make = (lambda: kh.searchers.get("successive_halving", max_budget=2)) if method == "successive_halving" else (lambda: method)
+    calls = {"n": 0}
+    real_save = Store.save
+
+    def crashing_save(self, study, trial, state=None):
+        calls["n"] += 1
+        if calls["n"] == 4:  # the second batch of RUNNING trials: start, finish, finish, start <- crash
+            raise KeyboardInterrupt
+        return real_save(self, study, trial, state)
+
+    monkeypatch.setattr(Store, "save", crashing_save)
+    with pytest.raises(KeyboardInterrupt):
+        kh.tune(lambda p, budget=None: p["a"], space, method=make(), executor=_TwoAtOnce(), max_trials=6,
+                storage=db, study="s", seed=0, progress=False)
+    monkeypatch.setattr(Store, "save", real_save)
+    result = kh.tune(lambda p, budget=None: p["a"], space, method=make(), executor=_TwoAtOnce(), max_trials=6,
+                     storage=db, study="s", resume=True, progress=False)
+    first_rung = sorted(t.params["a"] for t in result.records if t.resume_from is None)
+    assert len(result.records) == 6
+    if method != "successive_halving":
+        assert first_rung == [1, 2, 3, 4, 5, 6]  # every point once: none lost in the crash
+    else:
+        assert len(set(first_rung)) == len(first_rung)
+
+
+def test_load_of_a_missing_file_is_an_error_and_creates_nothing(tmp_path):
+    path = tmp_path / "typo.db"
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        kh.load(str(path))
+    assert not path.exists()

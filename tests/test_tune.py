@@ -1,4 +1,5 @@
 import math
+import os
 
 import pandas as pd
 import pytest
@@ -278,3 +279,44 @@ def test_integer_columns_stay_integers_with_conditional_gaps():
     table = kh.tune(lambda p: p["layers"], space, max_trials=12, seed=0, progress=False).trials
     assert str(table["params_units_1"].dtype) == "Int64"
     assert table["params_units_1"].isna().any() and table["params_units_1"].notna().any()
+
+
+def _dies_for_large_x(params):
+    if params["x"] > 0.8:
+        os._exit(1)  # the worker process dies, as with an out-of-memory kill
+    return params["x"]
+
+
+def test_a_dead_worker_process_fails_its_trial_and_the_run_goes_on():
+    trials = [{"x": v} for v in (0.1, 0.9, 0.2, 0.3, 0.4, 0.5)]
+    result = kh.tune(_dies_for_large_x, {"x": kh.Float(0, 1)}, method=kh.searchers.get("manual", trials=trials),
+                     n_jobs=2, seed=0, progress=False)
+    assert len(result.records) == 6
+    dead = [t for t in result.records if t.params["x"] == 0.9][0]
+    assert dead.state is kh.TrialState.FAILED and "worker process died" in dead.error
+    assert result.best_value == 0.1
+
+
+@pytest.mark.parametrize("metric", ["val_kl_divergence", "val_logcosh", "val_msle", "val_poisson", "huber",
+                                    "val_false_negatives", "val_loss", "mae"])
+def test_losses_are_minimised(metric):
+    from keras_hpo.tune import infer_direction
+
+    assert infer_direction(metric) == "min"
+
+
+@pytest.mark.parametrize("metric", ["val_accuracy", "auc", "val_precision", "f1", "r2"])
+def test_scores_are_maximised(metric):
+    from keras_hpo.tune import infer_direction
+
+    assert infer_direction(metric) == "max"
+
+
+def test_numpy_numbers_are_accepted_as_options_and_bounds():
+    import numpy as np
+
+    space = kh.Space({"n": kh.Int(1, np.int64(5)), "x": kh.Float(np.float32(0.5), 1)})
+    assert kh.Space.from_json(space.to_json()) == space
+    result = kh.tune(lambda p: p["x"], space, max_trials=np.int64(3), progress=False)
+    assert len(result.records) == 3
+    assert not space["n"].contains(float("inf")) and not space["n"].contains(float("nan"))
