@@ -57,9 +57,24 @@ def _known(kind: str, value: Any, key: str | None = None) -> str:
     """``value`` as a lower-case known name of ``kind``, or a ValueError that lists the known names."""
     table = _TABLES[kind]
     name = value.lower() if isinstance(value, str) else value
-    if name not in table:
-        raise ValueError(f"{key or kind}: unknown {kind} {value!r}; the known ones are {', '.join(table)}")
-    return name
+    if name in table:
+        return name
+    if kind == "optimizer" and _keras_optimizer(name) is not None:
+        return name  # any other optimizer Keras itself knows by name (ftrl, lion, ...)
+    also = ", or any name keras.optimizers.get knows" if kind == "optimizer" else ""
+    raise ValueError(f"{key or kind}: unknown {kind} {value!r}; the known ones are {', '.join(table)}{also}")
+
+
+def _keras_optimizer(name: Any) -> Any:
+    """The class of the Keras optimizer called ``name``, or None."""
+    if not isinstance(name, str):
+        return None
+    import keras
+
+    try:
+        return type(keras.optimizers.get(name))
+    except (ValueError, TypeError):
+        return None
 
 
 def make_optimizer(name: str = "adam", learning_rate: float | None = None) -> Any:
@@ -70,10 +85,15 @@ def make_optimizer(name: str = "adam", learning_rate: float | None = None) -> An
     """
     import keras
 
-    cls_name, options = _OPTIMIZERS[_known("optimizer", name)]
+    name = _known("optimizer", name)
+    if name in _OPTIMIZERS:
+        cls_name, options = _OPTIMIZERS[name]
+        cls = getattr(keras.optimizers, cls_name)
+    else:
+        cls, options = _keras_optimizer(name), {}
     if learning_rate is not None:
         options = {**options, "learning_rate": float(learning_rate)}
-    return getattr(keras.optimizers, cls_name)(**options)
+    return cls(**options)
 
 
 def _per_layer(params: Mapping[str, Any], key: str, i: int, default: Any) -> Any:

@@ -150,3 +150,15 @@ def test_mlp_space_is_conditional_and_every_point_builds():
 def test_mlp_without_data_is_refused():
     with pytest.raises(ValueError, match="data"):
         kh.tune(kh.keras.mlp(4, 2), {"units": [2, 3]}, max_trials=1, progress=False)
+
+
+def test_any_optimizer_keras_knows_is_accepted(small):
+    from keras_hpo.keras.builder import check_names, make_optimizer
+
+    check_names(kh.Space({"optimizer": ["adam", "ftrl", "lion"]}))
+    assert type(make_optimizer("lion", 0.01)).__name__ == "Lion"
+    with pytest.raises(ValueError, match="unknown optimizer 'adamm'.*keras.optimizers.get"):
+        check_names(kh.Space({"optimizer": ["adamm"]}))
+    result = kh.tune(kh.keras.mlp(6, 2), {"optimizer": ["ftrl", "lion"], "epochs": 1, "learning_rate": 0.01},
+                     data=small, method="grid", progress=False)
+    assert [t.state for t in result.records] == [kh.TrialState.COMPLETE] * 2
