@@ -52,8 +52,12 @@ class TuneResult:
         if not done:
             states = Counter(t.state.value for t in self.records)
             raise ValueError(f"no trial completed (trials by state: {dict(states)})")
+        return self._ranked(done)[0]
+
+    def _ranked(self, trials: list[Trial]) -> list[Trial]:
+        """``trials`` best first by ``direction``; the lower number first among equals."""
         sign = 1 if self.direction == "min" else -1
-        return min(done, key=lambda t: (sign * t.value, t.number))
+        return sorted(trials, key=lambda t: (sign * t.value, t.number))
 
     @property
     def best_params(self) -> dict[str, Any]:
@@ -100,8 +104,7 @@ class TuneResult:
         for name, value in (("top", top), ("repeats", repeats)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        sign = 1 if self.direction == "min" else -1
-        board = sorted(self.completed, key=lambda t: (sign * t.value, t.number))[:top]
+        board = self._ranked(self.completed)[:top]
         base = np.random.SeedSequence([self.seed or 0, 0x5EED if seed is None else seed])
         seeds = [int(s & 0x7FFFFFFF) for s in base.generate_state(repeats)]
         rows = []

@@ -18,7 +18,7 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-__all__ = ["Trial", "TrialState", "Suggestion", "Decision"]
+__all__ = ["Trial", "TrialState", "Suggestion", "Decision", "better"]
 
 
 class TrialState(enum.Enum):
@@ -92,6 +92,11 @@ class Trial:
         d = dict(d)
         d["state"] = TrialState(d["state"])
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+def better(value: float, than: float | None, direction: str) -> bool:
+    """Whether ``value`` beats ``than`` (``None``: nothing to beat yet) when the direction is 'min' or 'max'."""
+    return than is None or (value < than if direction == "min" else value > than)
 
 
 def _finite_or_none(value: float | None) -> float | None:

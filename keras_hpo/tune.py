@@ -27,7 +27,7 @@ from .objective import make_objective
 from .result import TuneResult
 from .space import Space
 from .storage import Store
-from .trial import Trial, TrialState
+from .trial import Trial, TrialState, better
 
 __all__ = ["tune", "load", "infer_direction"]
 
@@ -271,7 +271,7 @@ class _Loop:
                 callback(snapshot, trial)
 
     def _better(self, a: Trial, b: Trial | None) -> bool:
-        return b is None or (a.value < b.value if self.direction == "min" else a.value > b.value)
+        return better(a.value, None if b is None else b.value, self.direction)
 
     def _best_of(self, trials: list[Trial]) -> Trial | None:
         best = None

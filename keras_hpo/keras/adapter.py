@@ -52,7 +52,7 @@ import numpy as np
 
 from ..objective import Outcome, PlainObjective, _talos_shaped
 from ..space import Space
-from ..trial import Decision, Trial
+from ..trial import Decision, Trial, better
 from .builder import check_names, make_optimizer, space_values
 
 __all__ = ["KerasObjective"]
@@ -218,7 +218,7 @@ class _Watch:
         self.best_value = keep_best_below  # only epochs better than this (and than earlier ones) are snapshotted
 
     def better(self, a: float, b: float | None) -> bool:
-        return b is None or (a < b if self.direction == "min" else a > b)
+        return better(a, b, self.direction)
 
     def on_epoch_end(self, model: Any, epoch: int, logs: dict) -> None:
         if self.metric not in logs:
@@ -452,8 +452,7 @@ class KerasObjective:
             return None
 
     def _is_new_best(self, value: float) -> bool:
-        best = self._stored_best()
-        return best is None or (value < best if self._direction == "min" else value > best)
+        return better(value, self._stored_best(), self._direction)
 
     def _save_best(self, model: Any, seed: int | None, value: float, params: Mapping[str, Any], *, talos: bool) -> None:
         try:
