@@ -372,8 +372,8 @@ class Fixed(Distribution):
 
 def talos_range(start: float, stop: float, steps: int) -> Distribution:
     """The Talos tuple ``(start, stop, steps)``: ``steps`` evenly spaced values from ``start``, ``stop`` excluded."""
-    if not all(_is_number(v) for v in (start, stop, steps)) or steps <= 0 or start == stop:
-        raise ValueError(f"a (start, stop, steps) range needs numbers, steps > 0 and start != stop, got {(start, stop, steps)}")
+    if not all(_is_number(v) for v in (start, stop, steps)) or steps <= 0 or start == stop or int(steps) != steps:
+        raise ValueError(f"a (start, stop, steps) range needs numbers, a whole number of steps > 0 and start != stop, got {(start, stop, steps)}")
     values = np.arange(start, stop, (stop - start) / steps, dtype=float)
     if isinstance(start, int) and isinstance(stop, int):
         ints = np.unique(values.astype(int))

@@ -31,6 +31,7 @@ from keras_hpo.space import _from_dict, talos_range
         ({"a": [1, 1]}, "'a': duplicate choice value"),
         ({"r": (1, 2)}, "'r': a tuple is a Talos range"),
         ({"r": (0.0, 1.0, 0)}, "'r': a (start, stop, steps) range needs"),
+        ({"r": (0, 10, 2.5)}, "'r': a (start, stop, steps) range needs numbers, a whole number of steps"),
         ({}, "the space is empty"),
     ],
 )

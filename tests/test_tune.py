@@ -320,3 +320,10 @@ def test_numpy_numbers_are_accepted_as_options_and_bounds():
     result = kh.tune(lambda p: p["x"], space, max_trials=np.int64(3), progress=False)
     assert len(result.records) == 3
     assert not space["n"].contains(float("inf")) and not space["n"].contains(float("nan"))
+
+
+def test_manual_integers_reach_the_objective_as_integers():
+    seen = []
+    manual = kh.searchers.get("manual", trials=[{"n": 2.0}, {"n": 3}])
+    kh.tune(lambda p: seen.append(p["n"]) or 0.0, {"n": kh.Int(1, 5)}, method=manual, progress=False)
+    assert seen == [2, 3] and all(type(n) is int for n in seen)

@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..space import Choice, Fixed, Float, Int, Space
 
 __all__ = ["ACTIVATIONS", "INITIALIZERS", "OPTIMIZERS", "build_mlp", "mlp", "MLP", "mlp_space", "make_optimizer",
@@ -196,9 +198,10 @@ class MLP:
         return model
 
     def check_space(self, space: Space | Mapping[str, Any]) -> None:
-        """Raise ``ValueError`` for unknown activation, initializer or optimizer names, before any training."""
+        """Raise ``ValueError`` for unknown names or impossible sizes and rates in ``space``, before any training."""
         self._head()
         check_names(space)
+        check_sizes(space)
 
 
 def mlp(input_shape: int | Sequence[int], outputs: int, task: str = "classification", loss: str | None = None) -> MLP:
@@ -267,6 +270,27 @@ def space_values(dist: Any) -> list[Any]:
     if isinstance(dist, (Int, Float)):
         return [dist.low, dist.high]
     return []
+
+
+#: the network's numeric keys: (pattern, smallest value, whether it must be an integer, what it is)
+_SIZES = ((r"layers", 0, True, "a number of hidden layers"), (r"units(_\d+)?", 1, True, "a number of units"),
+          (r"maxout_k", 1, True, "a number of linear pieces"), (r"dropout", 0, False, "a rate in [0, 1)"))
+
+
+def check_sizes(space: Space | Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` when ``layers``, ``units_i``, ``maxout_k`` or ``dropout`` can take an impossible value."""
+    space = Space.from_any(space)
+    for pattern, low, integer, meaning in _SIZES:
+        for key, dist in space.items():
+            if not re.fullmatch(pattern, key):
+                continue
+            if integer and isinstance(dist, Float):
+                raise ValueError(f"{key}: must be an integer ({meaning}); use kh.Int instead of {dist!r}")
+            for value in space_values(dist):
+                whole = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                number = whole or (isinstance(value, (float, np.floating)) and not integer)
+                if not number or value < low or (key == "dropout" and value >= 1):
+                    raise ValueError(f"{key}: {value!r} is not {meaning}")
 
 
 def check_names(space: Space | Mapping[str, Any], kinds: Iterable[str] = ("activation", "initializer", "optimizer")

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import SearchExhausted
-from ..space import Fixed
+from ..space import Fixed, Int
 from ..trial import Suggestion
 from .base import Searcher
 
@@ -45,6 +45,7 @@ class ManualSearch(Searcher):
                 self.space.check(full)
             except ValueError as exc:
                 raise ValueError(f"trials[{i}]: {exc}") from None
+            full = {n: int(v) if isinstance(self.space[n], Int) else v for n, v in full.items()}  # 2.0 -> 2
             self._points.append(full)
         self._cursor = 0
 

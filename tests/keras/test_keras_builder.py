@@ -162,3 +162,18 @@ def test_any_optimizer_keras_knows_is_accepted(small):
     result = kh.tune(kh.keras.mlp(6, 2), {"optimizer": ["ftrl", "lion"], "epochs": 1, "learning_rate": 0.01},
                      data=small, method="grid", progress=False)
     assert [t.state for t in result.records] == [kh.TrialState.COMPLETE] * 2
+
+
+@pytest.mark.parametrize("space, message", [
+    ({"units": kh.Float(16, 64)}, "units: must be an integer"),
+    ({"layers": [1.0, 2.0]}, "layers: 1.0 is not a number of hidden layers"),
+    ({"maxout_k": [0, 2], "activation": "maxout"}, "maxout_k: 0 is not a number of linear pieces"),
+    ({"dropout": [0.0, 1.0]}, r"dropout: 1.0 is not a rate in \[0, 1\)"),
+    ({"units_1": kh.Int(0, 8)}, "units_1: 0 is not a number of units"),
+])
+def test_impossible_sizes_fail_before_training(small, space, message):
+    calls = []
+    with pytest.raises(ValueError, match=message):
+        kh.tune(kh.keras.mlp(6, 2), {**space, "epochs": 1}, data=small, max_trials=2, progress=False,
+                callbacks=[lambda r, t: calls.append(t)])
+    assert calls == []
