@@ -69,6 +69,25 @@ class SerialExecutor:
         pass
 
 
+#: objectives installed in this worker process by the pool initializer, by key
+_SHARED: dict[str, Any] = {}
+
+
+class Shared:
+    """A small, picklable stand-in for an objective that every worker received once, at its start."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _SHARED[self.key](*args, **kwargs)
+
+
+def _start_worker(threads: int, shared: dict[str, Any]) -> None:
+    _limit_threads(threads)
+    _SHARED.update(shared)
+
+
 def _limit_threads(threads: int) -> None:
     for var in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
@@ -84,14 +103,24 @@ class ProcessExecutor:
             raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
         self.n_workers = n_jobs
         self._max_tasks_per_child = max_tasks_per_child
+        self._shared: dict[str, Any] = {}
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         threads = max(1, (os.cpu_count() or 1) // self.n_workers)
         return cf.ProcessPoolExecutor(
             max_workers=self.n_workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_limit_threads, initargs=(threads,), max_tasks_per_child=self._max_tasks_per_child,
+            initializer=_start_worker, initargs=(threads, dict(self._shared)),
+            max_tasks_per_child=self._max_tasks_per_child,
         )
+
+    def share(self, obj: Any) -> Shared:
+        """Send ``obj`` (the objective and its data) to each worker once, when it starts, not with every trial."""
+        key = f"shared-{len(self._shared)}"
+        self._shared[key] = obj
+        self._pool.shutdown(wait=True)
+        self._pool = self._new_pool()
+        return Shared(key)
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:
         try:
@@ -126,6 +155,10 @@ class DaskExecutor:
         if threads < 1:
             raise ValueError("executor: the Dask cluster has no workers; start some or wait for them first")
         self.n_workers = threads
+
+    def share(self, obj: Any) -> Any:
+        """Scatter ``obj`` (the objective and its data) to every worker once; trials then pass a reference."""
+        return self.client.scatter(obj, broadcast=True, hash=False)
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Any:
         return self.client.submit(fn, *args, pure=False, **kwargs)

@@ -166,6 +166,8 @@ class _Loop:
         self.direction = result_args["direction"]
 
     def run(self, resume_state: dict | None) -> list[Trial]:
+        share = getattr(self.executor, "share", None)  # remote workers get the objective (and data) once
+        self.work = share(self.objective) if callable(share) else self.objective
         records = {t.number: t for t in self.store.trials(self.study)}
         for number in self.store.told_order(self.study):
             self.searcher.tell(records[number])
@@ -244,7 +246,7 @@ class _Loop:
             def report(step: int, value: float) -> Any:
                 return self.searcher.report(number, step, value)
 
-        return self.executor.submit(run_trial, self.objective, dict(trial.params), seed=trial.seed,
+        return self.executor.submit(run_trial, self.work, dict(trial.params), seed=trial.seed,
                                     budget=trial.budget, resume_from=trial.resume_from, report=report)
 
     def _finish(self, trial: Trial, outcome: dict) -> Trial:

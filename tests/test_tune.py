@@ -327,3 +327,26 @@ def test_manual_integers_reach_the_objective_as_integers():
     manual = kh.searchers.get("manual", trials=[{"n": 2.0}, {"n": 3}])
     kh.tune(lambda p: seen.append(p["n"]) or 0.0, {"n": kh.Int(1, 5)}, method=manual, progress=False)
     assert seen == [2, 3] and all(type(n) is int for n in seen)
+
+
+class _CountsItsPickling:
+    """An objective holding 'data', which counts in a file how often it is pickled (in this, the driver, process)."""
+
+    def __init__(self, path):
+        self.path, self.data = str(path), list(range(1000))
+
+    def __getstate__(self):
+        with open(self.path, "a") as handle:
+            handle.write("x")
+        return self.__dict__
+
+    def __call__(self, params):
+        return params["x"] + len(self.data) * 0.0
+
+
+def test_worker_processes_receive_the_objective_once_not_per_trial(tmp_path):
+    counter = tmp_path / "pickled"
+    result = kh.tune(_CountsItsPickling(counter), {"x": kh.Float(0, 1)}, max_trials=8, n_jobs=2, seed=0,
+                     progress=False)
+    assert len(result.completed) == 8
+    assert len(counter.read_text()) <= 2  # once per worker process, not 8 times
