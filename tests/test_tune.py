@@ -192,15 +192,16 @@ def test_target_stops_the_run_early():
     assert result.best_value <= 0.05
 
 
-def test_timeout_stops_the_run():
-    import time
+def test_timeout_stops_the_run(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr("keras_hpo.tune.time.monotonic", lambda: clock[0])
 
-    def slow(params):
-        time.sleep(0.02)
+    def takes_a_tenth_of_a_second(params):
+        clock[0] += 0.1  # a fake clock: the test does not depend on the machine's speed
         return params["x"]
 
-    result = kh.tune(slow, {"x": kh.Float(0, 1)}, timeout=0.3, seed=0, progress=False)
-    assert 1 <= len(result.records) < 100
+    result = kh.tune(takes_a_tenth_of_a_second, {"x": kh.Float(0, 1)}, timeout=0.35, seed=0, progress=False)
+    assert len(result.records) == 4  # started at 0, 0.1, 0.2, 0.3; the deadline passed during the fourth
 
 
 def test_callbacks_see_every_finished_trial():
