@@ -193,8 +193,11 @@ def test_target_stops_the_run_early():
 
 
 def test_timeout_stops_the_run(monkeypatch):
+    import sys
+
     clock = [1000.0]
-    monkeypatch.setattr("keras_hpo.tune.time.monotonic", lambda: clock[0])
+    loop_module = sys.modules["keras_hpo.tune"]  # the module; kh.tune is the function
+    monkeypatch.setattr(loop_module.time, "monotonic", lambda: clock[0])
 
     def takes_a_tenth_of_a_second(params):
         clock[0] += 0.1  # a fake clock: the test does not depend on the machine's speed
