@@ -14,42 +14,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import SearchExhausted
-from ..trial import Suggestion
-from .base import Searcher
+from ._listed import ListedSearch
 
 
-class GridSearch(Searcher):
+class GridSearch(ListedSearch):
     """Exhaustive enumeration; ``shuffle=True`` visits the grid in a seeded random order."""
+
+    done_message = "the grid is done"
 
     def __init__(self, shuffle: bool = False) -> None:
         self.shuffle = shuffle
 
-    finite_by_itself = True
-
-    def _validate(self) -> None:
-        if not self.space.finite:
-            list(self.space.grid())  # raises the ValueError that names the continuous parameters
-        self._points = list(self.space.grid())
+    def _make_points(self) -> list[dict[str, Any]]:
+        points = list(self.space.grid())  # on a continuous space: the ValueError that names its parameters
         if self.shuffle:
-            order = self.rng.permutation(len(self._points))
-            self._points = [self._points[i] for i in order]
-        self._cursor = 0
-
-    @property
-    def planned(self) -> int:
-        return len(self._points)
-
-    def _suggest(self, n: int) -> list[Suggestion]:
-        if self._cursor >= len(self._points):
-            raise SearchExhausted("the grid is done")
-        batch = self._points[self._cursor : self._cursor + n]
-        self._cursor += len(batch)
-        return [Suggestion(p) for p in batch]
-
-    def state_dict(self) -> dict[str, Any]:
-        return {**super().state_dict(), "cursor": self._cursor}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        super().load_state_dict(state)
-        self._cursor = state["cursor"]
+            points = [points[i] for i in self.rng.permutation(len(points))]
+        return points
