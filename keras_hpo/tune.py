@@ -15,6 +15,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -300,7 +301,7 @@ def _outcome_of(future: Any) -> dict:
         return future.result()
     except Exception as exc:
         now = time.time()
-        died = type(exc).__name__ == "BrokenProcessPool"
+        died = isinstance(exc, BrokenProcessPool)
         reason = "its worker process died (out of memory, or a crash in native code)" if died else f"{type(exc).__name__}: {exc}"
         return {"state": TrialState.FAILED.value, "value": None, "started": now, "finished": now, "worker_died": died,
                 "error": f"the executor could not run the trial: {reason}"}
