@@ -99,8 +99,7 @@ class ProcessExecutor:
     streams_reports = False
 
     def __init__(self, n_jobs: int, max_tasks_per_child: int | None = 20) -> None:
-        if not isinstance(n_jobs, int) or n_jobs < 1:
-            raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
+        _check_n_jobs(n_jobs)
         self.n_workers = n_jobs
         self._max_tasks_per_child = max_tasks_per_child
         self._shared: dict[str, Any] = {}
@@ -195,7 +194,11 @@ def make_executor(n_jobs: int = 1, executor: Any = None) -> Any:
         if all(hasattr(executor, a) for a in ("submit", "wait", "close", "n_workers")):
             return executor
         raise TypeError(f"executor must provide submit/wait/close/n_workers, got {type(executor).__name__}")
+    _check_n_jobs(n_jobs)
+    return SerialExecutor() if n_jobs == 1 else ProcessExecutor(n_jobs)
+
+
+def _check_n_jobs(n_jobs: Any) -> None:
     if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs < 1:
         raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
-    return SerialExecutor() if n_jobs == 1 else ProcessExecutor(n_jobs)
 
