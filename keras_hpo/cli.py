@@ -4,6 +4,7 @@
     keras-hpo run module:fn --space space.json [--method NAME] [--trials N] [--storage PATH] [--study NAME] [--resume]
     keras-hpo show runs/x.db [--study NAME] [--top N] [--csv FILE]
     keras-hpo plot runs/x.db [--study NAME] [--out FILE.png]
+    keras-hpo tensorboard runs/x.db --logdir logs/x [--study NAME]
     keras-hpo methods
 """
 
@@ -60,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("storage", help="SQLite file")
     plot.add_argument("--study", default=None)
     plot.add_argument("--out", default=None, help="PNG file (default: <storage>.png)")
+
+    board = sub.add_parser("tensorboard", help="write a stored study as TensorBoard HParams sessions")
+    board.add_argument("storage", help="SQLite file")
+    board.add_argument("--logdir", required=True, help="folder for the event files (then: tensorboard --logdir it)")
+    board.add_argument("--study", default=None)
 
     sub.add_parser("methods", help="list the search methods")
     return parser
@@ -126,6 +132,15 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_tensorboard(args: argparse.Namespace) -> int:
+    from .tensorboard_hparams import write_tensorboard
+
+    result = load(args.storage, args.study)
+    count = write_tensorboard(result, args.logdir)
+    print(f"wrote {count} trials of study {result.study!r} to {args.logdir}; view them with: tensorboard --logdir {args.logdir}")
+    return 0
+
+
 def _cmd_methods(args: argparse.Namespace) -> int:
     for name in searchers.available():
         print(name)
@@ -136,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the command line shows results, not TensorFlow's C++ log
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    commands = {"demo": _cmd_demo, "run": _cmd_run, "show": _cmd_show, "plot": _cmd_plot, "methods": _cmd_methods}
+    commands = {"demo": _cmd_demo, "run": _cmd_run, "show": _cmd_show, "plot": _cmd_plot, "methods": _cmd_methods,
+                "tensorboard": _cmd_tensorboard}
     try:
         return commands[args.command](args)
     except (ValueError, TypeError, FileNotFoundError) as exc:

@@ -72,6 +72,7 @@ def tune(
     progress: bool = True,
     callbacks: Sequence[Callable[[TuneResult, Trial], None]] = (),
     max_consecutive_failures: int | None = 20,
+    tensorboard: str | os.PathLike | None = None,
 ) -> TuneResult:
     """Tune ``model_fn`` over ``space`` and return a ``TuneResult``.
 
@@ -79,6 +80,8 @@ def tune(
     ``data=``, a Keras model function (``fn(params) -> keras.Model`` or the Talos
     shape). Every input is checked before the first trial runs. A trial that
     raises or returns NaN is recorded FAILED and the run goes on.
+    ``tensorboard="logs/run1"`` writes every finished trial as a TensorBoard HParams
+    session (see ``keras_hpo.tensorboard_hparams``).
     """
     space = Space.from_any(space)
     _check_options(max_trials=max_trials, timeout=timeout, target=target, direction=direction, seed=seed,
@@ -100,6 +103,12 @@ def tune(
             check_space(space)
     if max_trials is None and timeout is None and target is None and not (space.finite or searcher.finite_by_itself):
         raise ValueError("max_trials: give max_trials (or timeout=) because the space is continuous and would never run out")
+    board = None
+    if tensorboard is not None:  # the driver writes sessions from the finished records, for any executor
+        from .tensorboard_hparams import TensorBoardWriter
+
+        board = TensorBoardWriter(tensorboard, space, metric=metric, direction=direction)
+        callbacks = (*callbacks, board)
 
     executor_ = make_executor(n_jobs, executor)
     store = Store(storage)
@@ -125,6 +134,8 @@ def tune(
                          space=space, direction=direction, metric=metric, study=name, method=method_name, seed=seed,
                          storage=storage, objective=work, searcher=searcher))
         records = loop.run(resume_state=info["searcher_state"] if info else None)
+        if board is not None:
+            board.write_missing(records)
     finally:
         executor_.close()
         store.close()
