@@ -22,9 +22,10 @@ import numpy as np
 
 from . import searchers as _searchers
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists
-from .execution import make_executor, run_trial
+from .execution import ProcessExecutor, make_executor, run_trial
 from .experiment import CrossValidated, as_splitter
 from .objective import make_objective
+from .quiet import native_log_filter
 from .result import TuneResult
 from .space import Space
 from .storage import Store
@@ -133,7 +134,8 @@ def tune(
                      max_consecutive_failures=max_consecutive_failures, result_args=dict(
                          space=space, direction=direction, metric=metric, study=name, method=method_name, seed=seed,
                          storage=storage, objective=work, searcher=searcher))
-        records = loop.run(resume_state=info["searcher_state"] if info else None)
+        with native_log_filter(active=isinstance(executor_, ProcessExecutor)):  # workers' TensorFlow start-up log
+            records = loop.run(resume_state=info["searcher_state"] if info else None)
         if board is not None:
             board.write_missing(records)
     finally:

@@ -67,9 +67,9 @@ _BEST = "best.json"
 
 
 def _keras() -> Any:
-    import keras
+    from ..quiet import import_keras  # TensorFlow's native start-up log stays out of the output
 
-    return keras
+    return import_keras()
 
 
 def _direction_of(metric: str) -> str:
