@@ -24,6 +24,10 @@ instead the lines are dropped on their way to file descriptor 2:
   (a script that imports keras at its top is re-imported by every spawned
   worker) is filtered too.
 
+In Jupyter the progress bar is tqdm's ipywidgets bar (the ``notebook`` extra);
+without ipywidgets it falls back to the text bar instead of printing tqdm's
+"IProgress not found" warning on every run (``progress_bar_class``).
+
 Nothing is configured at ``import keras_hpo``: this runs only when we import
 TensorFlow ourselves or start workers. ``TF_CPP_MIN_LOG_LEVEL`` defaults to 2
 (INFO and WARNING off) in this process and its workers unless already set.
@@ -45,7 +49,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["NATIVE_NOISE", "import_keras", "native_log_filter", "drop_noise"]
+__all__ = ["NATIVE_NOISE", "import_keras", "native_log_filter", "drop_noise", "progress_bar_class"]
 
 #: Abseil INFO/WARNING lines, the pre-InitializeLog notice and the CPU-feature guard's second line
 NATIVE_NOISE = re.compile(
@@ -166,3 +170,30 @@ def native_log_filter(active: bool = True) -> Iterator[None]:
         os.dup2(saved, 2)  # our end of the pipe closes here; the thread ends when the last worker's does too
         os.close(saved)
         forwarder.join(timeout=5)
+
+
+def progress_bar_class() -> Any:
+    """tqdm's ipywidgets bar in a notebook that has ipywidgets, else the text bar.
+
+    ``tqdm.auto`` warns "IProgress not found" when it is imported in a notebook
+    without ipywidgets, so it is imported only when the widget can be drawn.
+    """
+    if _in_notebook():
+        try:
+            import ipywidgets  # noqa: F401
+        except ImportError:
+            pass
+        else:
+            from tqdm.auto import tqdm
+
+            return tqdm
+    from tqdm.std import tqdm
+
+    return tqdm
+
+
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (the check ``tqdm.autonotebook`` makes)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})

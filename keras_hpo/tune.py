@@ -321,9 +321,9 @@ def _outcome_of(future: Any) -> dict:
 
 
 def _progress_bar(enabled: bool, total: int | None, initial: int, best: Trial | None) -> Any:
-    from tqdm.auto import tqdm
+    from .quiet import progress_bar_class
 
-    bar = tqdm(total=total, initial=initial, disable=not enabled, desc="trials", unit="trial")
+    bar = progress_bar_class()(total=total, initial=initial, disable=not enabled, desc="trials", unit="trial")
     if best is not None:
         bar.set_postfix(best=f"{best.value:.4g}", refresh=False)
     return bar

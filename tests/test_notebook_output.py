@@ -26,3 +26,16 @@ def test_a_notebook_run_shows_a_widget_bar_and_no_tqdm_warning(tmp_path):
     assert widgets, outputs[1]  # the bar is an ipywidgets progress bar, not text
     assert "first cell output" in "".join(o.get("text", "") for o in outputs[0])  # never cleared by later cells
     assert "tuned 5" in "".join(o.get("text", "") for o in outputs[1])
+
+
+@pytest.mark.slow
+def test_without_ipywidgets_the_bar_falls_back_to_text_without_a_warning(tmp_path):
+    cells = ["import sys\nsys.modules['ipywidgets'] = None  # as if the notebook extra were not installed", *CELLS]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [o for cell in notebook.cells for o in cell["outputs"]]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "TqdmWarning" not in text and "IProgress" not in text
+    assert "trials: 100%" in text  # the text bar, on stderr
