@@ -304,6 +304,11 @@ class KerasObjective:
     def _talos(self) -> bool:
         return _talos_shaped(self.model_fn)
 
+    def _resolved(self, params: Mapping[str, Any]) -> dict:
+        """Params with objects in place of their names (Talos's optimizer classes), for compiling."""
+        resolve = getattr(self.model_fn, "resolve_params", None)
+        return resolve(dict(params)) if callable(resolve) else dict(params)
+
     # Before the first trial ------------------------------------------------
     def check_space(self, space: Space | Mapping[str, Any]) -> None:
         """Validate the options, the data and the space's training values; raise ``ValueError`` before any training."""
@@ -383,7 +388,7 @@ class KerasObjective:
             raise TypeError("model_fn must return a keras.Model (or, as a plain objective, a number or a dict), "
                             f"got {type(model).__name__}")
         if not model.compiled:
-            _compile(model, params, y_train)
+            _compile(model, self._resolved(params), y_train)
         start, history = self._restore(model, resume_from)
         best_so_far = self._stored_best() if keep else None
         watch = _Watch(self._metric, self._direction, report, history, keep_best_below=best_so_far,
@@ -516,7 +521,7 @@ class KerasObjective:
                 model = self.model_fn(dict(trial.params))
                 if isinstance(model, keras.Model):
                     if not model.compiled:
-                        _compile(model, trial.params, self._split(trial.params)[1])
+                        _compile(model, self._resolved(trial.params), self._split(trial.params)[1])
                     _load_weights(model, kept)
                     return model
             except Exception as exc:
