@@ -1,8 +1,8 @@
 """KerasTuner's ``build_model(hp)``, unchanged: an ``hp`` object with KerasTuner's signatures, and space discovery.
 
 ``kh.tune(build_model, data=(x, y), max_trials=20)`` with the space left out:
-``build_model``'s single parameter is called ``hp`` (or it is marked with
-``kh.define_by_run``), so it gets a ``HyperParameters`` object offering
+``build_model``'s single parameter is called ``hp`` (or is annotated
+``kh.HyperParameters``), so it gets a ``HyperParameters`` object offering
 ``Int``, ``Float``, ``Choice``, ``Boolean``, ``Fixed`` (with ``parent_name=`` /
 ``parent_values=``), ``conditional_scope``, ``values``, ``get`` and ``hp[name]``.
 
@@ -52,7 +52,7 @@ from typing import Any
 from .compat import ParamsAdapter
 from .space import Choice, Fixed, Float, Int, Space, _same, with_when
 
-__all__ = ["HyperParameters", "define_by_run", "takes_hp", "discover", "MAX_PROBES", "MAX_PROBED_LEVELS"]
+__all__ = ["HyperParameters", "takes_hp", "discover", "MAX_PROBES", "MAX_PROBED_LEVELS"]
 
 log = logging.getLogger("keras_hpo")
 
@@ -62,22 +62,19 @@ MAX_PROBES = 300
 MAX_PROBED_LEVELS = 32
 
 
-def define_by_run(fn: Callable) -> Callable:
-    """Mark ``fn`` as taking a KerasTuner-style ``hp`` object, whatever its parameter is called."""
-    fn.__keras_hpo_hp__ = True
-    return fn
-
-
 def takes_hp(fn: Callable) -> bool:
-    """Whether ``fn`` declares its space KerasTuner-style: marked, or one positional parameter named ``hp``."""
-    if getattr(fn, "__keras_hpo_hp__", False):
-        return True
+    """Whether ``fn`` declares its space KerasTuner-style: one required positional parameter, named ``hp`` or
+    annotated as ``HyperParameters`` (ours or ``keras_tuner.HyperParameters``)."""
     try:
         parameters = [p for p in inspect.signature(fn).parameters.values() if p.default is p.empty
                       and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):
         return False
-    return len(parameters) == 1 and parameters[0].name == "hp"
+    if len(parameters) != 1:
+        return False
+    annotation = parameters[0].annotation
+    named = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    return parameters[0].name == "hp" or named.rsplit(".", 1)[-1] == "HyperParameters"
 
 
 # Declarations -> distributions -------------------------------------------------
