@@ -109,3 +109,25 @@ def test_unmappable_expressions_are_refused_with_their_label_before_any_trial(ex
         kh.tune(lambda p: calls.append(p) or 0.0, {"x": hp.uniform("x", 0, 1), label: expr}, method="random",
                 max_trials=2, progress=False)
     assert calls == []
+
+
+def test_readme_hyperopt_example_is_true():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "STATUS_OK" in b)
+    namespace: dict = {}
+    exec(compile(block.replace("seed=0)", "seed=0, progress=False)"), "README", "exec"), namespace)
+    result, space, score = namespace["result"], namespace["space"], namespace["score"]
+    assert result.best_params["model"] == "mlp" and set(result.best_params) == {"lr", "model", "units", "layers"}
+    seen = []
+    kh.tune(lambda p: seen.append(p) or score(p), space, method="tpe", max_trials=50, seed=0, progress=False)
+    assert seen == fmin_calls_with(score, space, 0, 50)
+
+
+def fmin_calls_with(fn, space, seed, evals):
+    calls = []
+    fmin(lambda p: calls.append(p) or fn(p), space, algo=tpe.suggest, max_evals=evals, trials=Trials(),
+         rstate=np.random.default_rng(seed), show_progressbar=False)
+    return calls

@@ -200,3 +200,34 @@ def test_breast_cancer_fails_as_under_talos_scan():
     with pytest.raises(kh.AllTrialsFailed, match="EarlyStopping callback received monitor=val_f1score"):
         kh.tune(talos.templates.models.breast_cancer, _params("breast_cancer"), data=_breast_cancer(),
                 method="random", max_trials=1, seed=0, progress=False)
+
+
+# The README's "Bring your own code" examples, as written (smaller budgets) -----------------------------------------
+def _readme_block(marker):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    return next(b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if marker in b)
+
+
+def test_readme_kerastuner_example_runs(monkeypatch):
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    block = _readme_block("def build_model(hp)").replace("max_trials=20", "max_trials=2")
+    block = block.replace("x, y = load_digits(return_X_y=True)", "x, y = load_digits(return_X_y=True); x, y = x[:300], y[:300]")
+    namespace: dict = {}
+    exec(compile(block, "README", "exec"), namespace)
+    result = namespace["result"]
+    assert str(result.space["units_2"]) == "Int(32, 512, step=32, when={'num_layers': [3]})"
+    assert len(result.records) == 2 and 0 < result.best_value <= 1
+
+
+def test_readme_talos_example_runs(monkeypatch):
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    block = _readme_block("talos.templates.params.iris()").replace("max_trials=10", "max_trials=2")
+    block = block.replace('p["epochs"] = [5]', 'p["epochs"] = [2]')
+    block = block.replace("talos.Analyze(", "best = talos.Analyze(")
+    namespace: dict = {}
+    exec(compile(block, "README", "exec"), namespace)
+    assert namespace["best"].shape == (2, len(namespace["p"]) + 1)  # parameters (and Talos's index_num) only
+    assert namespace["scan"].best_params["optimizer"] in ("keras.optimizers.Adam", "keras.optimizers.Adagrad")
