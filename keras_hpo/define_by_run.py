@@ -50,6 +50,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .compat import ParamsAdapter
+from .references import is_reference, name_of
 from .space import Choice, Fixed, Float, Int, Space, _same, with_when
 
 __all__ = ["HyperParameters", "takes_hp", "discover", "MAX_PROBES", "MAX_PROBED_LEVELS"]
@@ -190,7 +191,10 @@ class HyperParameters:
         return self._declare(name, lambda: Choice([False, True]), bool(default), parent_name, parent_values)
 
     def Fixed(self, name: str, value: Any, parent_name: str | None = None, parent_values: Any = None) -> Any:  # noqa: N802
-        return self._declare(name, lambda: Fixed(value), value, parent_name, parent_values)
+        def make() -> Any:  # an object (an optimizer class, a loss) is a choice of one, kept by its name
+            return Choice([value]) if callable(value) or hasattr(value, "get_config") else Fixed(value)
+
+        return self._declare(name, make, value, parent_name, parent_values)
 
     @contextlib.contextmanager
     def conditional_scope(self, parent_name: str, parent_values: Any) -> Iterator[None]:
@@ -228,7 +232,9 @@ class HyperParameters:
         if name not in self._declared:
             dist = make()
             default = _default_of(dist, default)
-            if not dist.contains(default) and not (isinstance(dist, Choice) and dist.is_reference(default)):
+            if isinstance(dist, Choice) and dist.refs and is_reference(default):  # an object's default: its name
+                default = name_of(default)
+            if not dist.contains(default):
                 raise ValueError(f"parameter {name!r}: default={default!r} is not a possible value of {dist!r}")
             self._declared[name] = _Declared(dist, default, conditions)
             self._order.append(name)

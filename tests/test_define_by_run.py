@@ -126,3 +126,26 @@ def test_resume_of_a_discovered_space(tmp_path):
     kh.tune(layered, method="random", max_trials=3, seed=0, storage=db, study="s", progress=False)
     result = kh.tune(layered, method="random", max_trials=5, seed=0, storage=db, study="s", resume=True, progress=False)
     assert len(result.records) == 5
+
+
+def test_worker_processes_get_the_hp_object_and_the_same_space():
+    result = kh.tune(scoped, method="random", max_trials=6, n_jobs=2, seed=0, progress=False)
+    assert set(result.trials["state"]) == {"COMPLETE"}
+    serial = kh.tune(scoped, method="random", max_trials=6, seed=0, progress=False)
+    assert [t.params for t in result.records] == [t.params for t in serial.records]
+    assert [t.value for t in result.records] == [t.value for t in serial.records]
+
+
+def test_fixed_and_choice_objects_reach_the_function_as_objects():
+    import math
+
+    seen = []
+
+    def fn(hp):
+        f, g = hp.Fixed("f", math.sqrt), hp.Choice("g", [math.exp, abs])
+        seen.append((f, g))
+        return f(4.0) + g(0.0)
+
+    result = kh.tune(fn, method="grid", progress=False)
+    assert result.best_params == {"f": "math.sqrt", "g": "builtins.abs"}
+    assert seen[-1] == (math.sqrt, abs)

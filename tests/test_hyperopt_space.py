@@ -72,12 +72,12 @@ def test_every_method_hands_the_objective_fmins_structure(method):
     assert result.best_params["model"] in ("mlp", "linear")
 
 
-def test_grid_and_talos_run_on_finite_hyperopt_spaces():
+@pytest.mark.parametrize("method", ["grid", "talos"])
+def test_grid_and_talos_run_on_finite_hyperopt_spaces(method):
     space = {"a": hp.choice("a", [{"k": "x", "n": hp.randint("n", 3)}, {"k": "y"}]), "b": hp.quniform("b", 0, 2, 1)}
-    for method in ("grid", "talos"):
-        seen = []
-        kh.tune(lambda p: seen.append(p) or float(p["b"]), space, method=method, progress=False)
-        assert len(seen) == (3 + 1) * 3
+    seen = []
+    kh.tune(lambda p: seen.append(p) or float(p["b"]), space, method=method, progress=False)
+    assert len(seen) == (3 + 1) * 3
 
 
 def test_a_top_level_choice_hands_over_the_chosen_dict():
@@ -131,3 +131,14 @@ def fmin_calls_with(fn, space, seed, evals):
     fmin(lambda p: calls.append(p) or fn(p), space, algo=tpe.suggest, max_evals=evals, trials=Trials(),
          rstate=np.random.default_rng(seed), show_progressbar=False)
     return calls
+
+
+def _nested_loss(params):
+    return loss(params)
+
+
+def test_worker_processes_get_the_nested_structure():
+    result = kh.tune(_nested_loss, SPACE, method="random", max_trials=6, n_jobs=2, seed=0, progress=False)
+    serial = kh.tune(_nested_loss, SPACE, method="random", max_trials=6, seed=0, progress=False)
+    assert set(result.trials["state"]) == {"COMPLETE"}
+    assert [t.value for t in result.records] == [t.value for t in serial.records]

@@ -59,3 +59,13 @@ def test_an_object_that_cannot_be_imported_back_is_handed_over_in_process_and_na
 def test_non_primitive_values_that_are_not_objects_are_still_refused():
     with pytest.raises(TypeError, match="'units'.*choice values"):
         kh.Space({"units": [[16, 16], [32]]})
+
+
+@pytest.mark.parametrize("name", ["keras_hpo.references", "keras_hpo.compat", "keras_hpo.define_by_run",
+                                  "keras_hpo.hyperopt_space"])
+def test_docstring_examples_of_the_bring_your_own_modules(name):
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(importlib.import_module(name))
+    assert tried > 0 and failures == 0
