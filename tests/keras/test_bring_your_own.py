@@ -231,3 +231,30 @@ def test_readme_talos_example_runs(monkeypatch):
     exec(compile(block, "README", "exec"), namespace)
     assert namespace["best"].shape == (2, len(namespace["p"]) + 1)  # parameters (and Talos's index_num) only
     assert namespace["scan"].best_params["optimizer"] in ("keras.optimizers.Adam", "keras.optimizers.Adagrad")
+
+
+def test_keras_objects_survive_the_space_json_round_trip():
+    loss = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)
+    space = kh.Space({"optimizer": [keras.optimizers.Adam, keras.optimizers.SGD], "activation": [keras.activations.relu],
+                      "loss": [loss, "mse"]})
+    assert space["optimizer"].values() == ["keras.optimizers.Adam", "keras.optimizers.SGD"]
+    assert space["loss"].values() == ["keras.losses.CategoricalCrossentropy(label_smoothing=0.1)", "mse"]
+    again = kh.Space.from_json(space.to_json())
+    assert again == space
+    resolved = again.resolve({"optimizer": "keras.optimizers.SGD", "activation": "keras.activations.relu",
+                              "loss": "keras.losses.CategoricalCrossentropy(label_smoothing=0.1)"})
+    assert resolved["optimizer"] is keras.optimizers.SGD and resolved["activation"] is keras.activations.relu
+    assert type(resolved["loss"]) is type(loss) and resolved["loss"].get_config() == loss.get_config()
+
+
+def test_a_talos_template_study_resumes_from_storage(tmp_path):
+    db = str(tmp_path / "talos.db")
+    model = talos.templates.models.titanic
+    first = kh.tune(model, _params("titanic"), data=_titanic(), method="random", max_trials=1, seed=0, storage=db,
+                    study="t", progress=False)
+    again = kh.tune(model, _params("titanic"), data=_titanic(), method="random", max_trials=2, seed=0, storage=db,
+                    study="t", resume=True, progress=False)
+    assert len(again.records) == 2 and again.records[0] == first.records[0]
+    stored = kh.load(db, "t")
+    assert stored.space == again.space
+    assert stored.space.resolve(stored.best_params)["optimizer"] in (keras.optimizers.Adam, keras.optimizers.Adagrad)
