@@ -53,7 +53,7 @@ from .compat import ParamsAdapter
 from .references import is_reference, name_of
 from .space import Choice, Fixed, Float, Int, Space, _same, with_when
 
-__all__ = ["HyperParameters", "takes_hp", "discover", "MAX_PROBES", "MAX_PROBED_LEVELS"]
+__all__ = ["HyperParameters", "HyperParameterError", "takes_hp", "discover", "MAX_PROBES", "MAX_PROBED_LEVELS"]
 
 log = logging.getLogger("keras_hpo")
 
@@ -148,6 +148,10 @@ def _default_of(dist: Any, default: Any) -> Any:
     return dist.low
 
 
+class HyperParameterError(ValueError):
+    """A bad ``hp.*`` declaration (raised at discovery, before any training, with the parameter named)."""
+
+
 class _Declared:
     """One declaration: its distribution, default, explicit conditions (parent -> allowed values)."""
 
@@ -223,19 +227,24 @@ class HyperParameters:
     def _declare(self, name: Any, make: Callable[[], Any], default: Any, parent_name: str | None,
                  parent_values: Any) -> Any:
         if not isinstance(name, str) or not name:
-            raise ValueError(f"a hyperparameter name must be a non-empty string, got {name!r}")
+            raise HyperParameterError(f"a hyperparameter name must be a non-empty string, got {name!r}")
         conditions = dict(self._scopes)
         if parent_name is not None:
             if parent_values is None:
-                raise ValueError(f"parameter {name!r}: parent_name={parent_name!r} needs parent_values")
+                raise HyperParameterError(f"parameter {name!r}: parent_name={parent_name!r} needs parent_values")
             conditions[parent_name] = _as_tuple(parent_values)
         if name not in self._declared:
-            dist = make()
+            try:
+                dist = make()
+                dist._check()
+            except (TypeError, ValueError) as exc:
+                message = str(exc) if str(exc).startswith("parameter ") else f"parameter {name!r}: {exc}"
+                raise HyperParameterError(message) from None
             default = _default_of(dist, default)
             if isinstance(dist, Choice) and dist.refs and is_reference(default):  # an object's default: its name
                 default = name_of(default)
             if not dist.contains(default):
-                raise ValueError(f"parameter {name!r}: default={default!r} is not a possible value of {dist!r}")
+                raise HyperParameterError(f"parameter {name!r}: default={default!r} is not a possible value of {dist!r}")
             self._declared[name] = _Declared(dist, default, conditions)
             self._order.append(name)
         declared = self._declared[name]
@@ -278,10 +287,13 @@ def _as_tuple(values: Any) -> tuple:
 
 
 # Discovery ----------------------------------------------------------------------------
-def _probe(fn: Callable, forced: Mapping[str, Any]) -> HyperParameters | None:
+def _probe(fn: Callable, forced: Mapping[str, Any]) -> HyperParameters:
+    """One probe call; a bad declaration always stops, other errors only with every parameter at its default."""
     hp = HyperParameters(forced)
     try:
         fn(hp)
+    except HyperParameterError:
+        raise
     except Exception as exc:
         if not forced:
             raise

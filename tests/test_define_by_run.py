@@ -149,3 +149,23 @@ def test_fixed_and_choice_objects_reach_the_function_as_objects():
     result = kh.tune(fn, method="grid", progress=False)
     assert result.best_params == {"f": "math.sqrt", "g": "builtins.abs"}
     assert seen[-1] == (math.sqrt, abs)
+
+
+def test_a_bad_declaration_in_a_branch_stops_discovery_too():
+    def fn(hp):
+        if hp.Choice("kind", ["a", "b"]) == "b":
+            hp.Int("depth", 5, 1)
+        return 0.0
+
+    with pytest.raises(ValueError, match=r"'depth'.*min_value=5 is above max_value=1"):
+        kh.tune(fn, method="random", max_trials=2, progress=False)
+
+
+def test_an_error_of_the_function_in_a_branch_is_left_to_its_trials():
+    def fn(hp):
+        if hp.Choice("kind", ["a", "b"]) == "b":
+            raise RuntimeError("branch b is broken")
+        return 1.0
+
+    result = kh.tune(fn, method="grid", progress=False)
+    assert result.trials["state"].tolist() == ["COMPLETE", "FAILED"]
