@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -55,11 +56,9 @@ _UNBOUNDED = ("normal", "qnormal", "lognormal", "qlognormal")
 
 
 def _apply_class() -> type | None:
-    try:
-        from hyperopt.pyll import Apply
-    except ImportError:
-        return None
-    return Apply
+    """Hyperopt's expression class, if Hyperopt was imported (a space cannot hold its expressions otherwise)."""
+    base = sys.modules.get("hyperopt.pyll.base")
+    return getattr(base, "Apply", None)
 
 
 def is_hyperopt_space(space: Any) -> bool:
