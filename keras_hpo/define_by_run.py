@@ -14,6 +14,9 @@ fixed space, so the growing happens before any training, in a discovery phase:
 default, then, for every parameter with a finite set of values (choices,
 booleans, integers up to ``MAX_PROBED_LEVELS`` levels), once per value in the
 context where it was found, until no new name appears (or ``MAX_PROBES`` calls).
+An integer is probed at its top first, and at its other levels only when the
+top reveals new names (a loop ``for i in range(hp.Int(...))`` does; a size does
+not), so KerasTuner's guide model takes 8 calls.
 A name first seen when parameter ``p`` took some values becomes conditional,
 ``when={p: those values}``; a declaration inside ``conditional_scope`` or with
 ``parent_name=`` is conditional as declared. Then the space is fixed and the
