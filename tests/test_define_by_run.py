@@ -169,3 +169,33 @@ def test_an_error_of_the_function_in_a_branch_is_left_to_its_trials():
 
     result = kh.tune(fn, method="grid", progress=False)
     assert result.trials["state"].tolist() == ["COMPLETE", "FAILED"]
+
+
+def nested(hp):
+    """KerasTuner's own conditional shape (scope outside, the if inside), two levels deep."""
+    model_type = hp.Choice("model_type", ["cnn", "mlp"])
+    value = 0.0
+    with hp.conditional_scope("model_type", ["cnn"]):
+        if model_type == "cnn":
+            sub_cnn = hp.Choice("sub_cnn", ["a", "b"])
+            with hp.conditional_scope("sub_cnn", ["a"]):
+                if sub_cnn == "a":
+                    value += hp.Int("n_filters_a", 2, 4)
+            with hp.conditional_scope("sub_cnn", ["b"]):
+                if sub_cnn == "b":
+                    value += hp.Int("n_filters_b", 6, 8)
+    with hp.conditional_scope("model_type", ["mlp"]):
+        if model_type == "mlp":
+            value += hp.Int("units", 1, 3)
+    return value
+
+
+def test_nested_conditional_scopes_give_nested_conditions():
+    _, space = discover(nested)
+    assert space["sub_cnn"].when == {"model_type": ["cnn"]}
+    assert space["n_filters_a"].when == {"model_type": ["cnn"], "sub_cnn": ["a"]}
+    assert space["n_filters_b"].when == {"model_type": ["cnn"], "sub_cnn": ["b"]}
+    assert space["units"].when == {"model_type": ["mlp"]}
+    result = kh.tune(nested, method="grid", progress=False)
+    assert len(result.records) == space.cardinality == 3 + 3 + 3
+    assert result.best_value == 1
