@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -151,9 +152,9 @@ def test_a_real_tensorboard_server_shows_the_sessions(tmp_path):
     result = kh.tune(objective, SPACE, metric="loss", max_trials=6, seed=3, progress=False, tensorboard=tmp_path)
     port = _free_port()
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    server = subprocess.Popen([sys.executable, "-m", "tensorboard.main", "--logdir", str(tmp_path), "--host",
-                               "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env=env)
+    command = [shutil.which("tensorboard")] if shutil.which("tensorboard") else [sys.executable, "-m", "tensorboard.main"]
+    server = subprocess.Popen([*command, "--logdir", str(tmp_path), "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}/data/plugin/hparams"
     request = {"startIndex": 0, "sliceSize": 100, "aggregationType": "AGGREGATION_AVG",
                "allowedStatuses": ["STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING", "STATUS_UNKNOWN"],
