@@ -59,6 +59,10 @@ NATIVE_NOISE = re.compile(
 )
 
 
+#: written through the pipe when a filtered run ends (workers may keep the pipe open a little longer)
+_END = b"\x00keras_hpo: end of filtered output\x00"
+
+
 def _default_log_level() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -108,6 +112,7 @@ class _Forwarder(threading.Thread):
     def __init__(self, read_fd: int, write_fd: int) -> None:
         super().__init__(name="keras_hpo-stderr-filter", daemon=True)
         self.read_fd, self.write_fd = read_fd, write_fd
+        self.drained = threading.Event()  # set when the end-of-run marker came through
 
     def run(self) -> None:
         pending = b""
@@ -116,6 +121,9 @@ class _Forwarder(threading.Thread):
                 chunk = os.read(self.read_fd, 65536)
                 if not chunk:
                     break
+                if _END in chunk:
+                    chunk = chunk.replace(_END, b"")
+                    self.drained.set()
                 pending = self._forward(pending + chunk)
             if pending:
                 self._write(pending)
@@ -167,9 +175,10 @@ def native_log_filter(active: bool = True) -> Iterator[None]:
     finally:
         with contextlib.suppress(Exception):
             sys.stderr.flush()
+        os.write(2, _END)  # everything written before it is forwarded once the marker has come through
         os.dup2(saved, 2)  # our end of the pipe closes here; the thread ends when the last worker's does too
         os.close(saved)
-        forwarder.join(timeout=5)
+        forwarder.drained.wait(timeout=5)
 
 
 def progress_bar_class() -> Any:

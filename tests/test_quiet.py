@@ -54,3 +54,18 @@ def test_importing_keras_through_us_prints_nothing_and_keeps_onednn_on():
     """)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert done.stdout.strip() == "None True"  # oneDNN was not turned off to get there
+
+
+def test_leaving_the_filter_does_not_wait_for_children_that_still_hold_stderr():
+    done = _run("""
+        import subprocess, sys, time
+        from keras_hpo.quiet import native_log_filter
+        with native_log_filter():
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+            sys.stderr.write("last line\\n")
+            started = time.monotonic()
+        print(round(time.monotonic() - started, 1))
+        child.kill()
+    """)
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) < 2 and done.stderr == "last line\n"  # flushed in order, without waiting for EOF
