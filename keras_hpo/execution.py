@@ -25,6 +25,7 @@ from typing import Any
 
 from .objective import Outcome, is_finite_number
 from .trial import TrialState
+from .values import storable
 
 __all__ = ["run_trial", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor"]
 
@@ -48,7 +49,7 @@ def run_trial(objective: Callable, params: dict, *, seed: int | None, budget: fl
         record.update(state=TrialState.FAILED.value, value=None,
                       error="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     record["finished"] = time.time()
-    return record
+    return storable(record, params)  # plain JSON data: crosses process boundaries and fits the store, or FAILED
 
 
 class SerialExecutor:
