@@ -100,6 +100,9 @@ def _clean(value: Any) -> Any:
 class Store:
     """Studies and their trials in one SQLite database; ``path=None`` keeps it in memory."""
 
+    #: SQLite's synchronous setting for files (WAL mode); the store-cost benchmark also measures FULL
+    synchronous = "NORMAL"
+
     def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False) -> None:
         self.path = None if path is None else os.fspath(path)
         self.read_only = read_only
@@ -111,7 +114,7 @@ class Store:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 # NORMAL in WAL mode: a commit is in the -wal file before the call returns, so a killed process
                 # loses nothing; only a power cut may roll back the last commits, never corrupt the file
-                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute(f"PRAGMA synchronous={self.synchronous}")
             self._create_or_upgrade()
 
     def _create_or_upgrade(self) -> None:

@@ -77,7 +77,14 @@ class Searcher:
         except TypeError:
             return {}
         bound.apply_defaults()
-        return {name: _option_json(value) for name, value in list(bound.arguments.items())[1:]}
+        out: dict[str, Any] = {}
+        for name, value in list(bound.arguments.items())[1:]:
+            kind = bound.signature.parameters[name].kind
+            if kind is inspect.Parameter.VAR_KEYWORD:
+                out.update({k: _option_json(v) for k, v in value.items()})
+            elif kind is not inspect.Parameter.VAR_POSITIONAL or value:
+                out[name] = _option_json(value)
+        return out
 
     def setup(self, space: Space | dict, direction: str = "min", seed: int | None = None) -> None:
         """Bind the searcher to a space; all validation of the options happens here."""
