@@ -15,6 +15,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import CancelledError
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -309,7 +310,8 @@ def _outcome_of(future: Any) -> dict:
         return future.result()
     except Exception as exc:
         now = time.time()
-        died = isinstance(exc, BrokenProcessPool)
+        # a dead local worker, or a Dask task that killed its workers or lost the data it needed with them
+        died = isinstance(exc, (BrokenProcessPool, CancelledError)) or type(exc).__name__ == "KilledWorker"
         reason = "its worker process died (out of memory, or a crash in native code)" if died else f"{type(exc).__name__}: {exc}"
         return {"state": TrialState.FAILED.value, "value": None, "started": now, "finished": now, "worker_died": died,
                 "error": f"the executor could not run the trial: {reason}"}
