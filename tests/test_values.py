@@ -87,3 +87,10 @@ def test_values_in_parallel_workers_are_converted_before_they_travel(tmp_path):
     result = kh.tune(_numpy_metrics, {"x": [0.0, 1.0]}, method="grid", n_jobs=2, progress=False)
     assert [t.metrics["per_class"] for t in result.records] == [[0.0, 1.0], [1.0, 1.0]]
     assert json.dumps(result.records[0].metrics)
+
+
+def test_readme_states_the_size_limit_and_links_the_reliability_figures():
+    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert f"{MAX_RECORD_BYTES:,} bytes" in readme
+    assert "(docs/reliability.md)" in readme
+    assert (pathlib.Path(__file__).resolve().parents[1] / "docs" / "reliability.md").exists()

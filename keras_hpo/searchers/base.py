@@ -28,7 +28,9 @@ finished trials that it had been told when its state was saved last (in the orde
 they were told), calls ``load_state_dict`` with that state, then ``tell``s it the
 trials finished since. A subclass keeps in ``state_dict`` only what replaying the
 trials does not rebuild (a random generator, counters, positions), never a list
-that grows with the study.
+that grows with the study. The state is saved when new trials start, not after each
+``tell``: whatever ``tell`` (or a ``report`` before it) changes must follow from the
+told trial itself, so that telling it again after ``load_state_dict`` rebuilds it.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def alive(pid: int) -> bool:
         return False
 
 
-def kill_and_resume(tmp_path, seed: int, n_jobs: int, sleep: float = 0.01) -> dict:
+def kill_and_resume(tmp_path, seed: int, n_jobs: int, sleep: float = 0.03) -> dict:
     """Start the driver, SIGKILL it at a random moment after its first trial, resume it; the measured figures."""
     import random
 
