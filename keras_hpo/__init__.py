@@ -15,8 +15,7 @@ import importlib
 from typing import Any
 
 from . import searchers
-from .errors import AllTrialsFailed, KerasHpoError, SearchExhausted, StudyExists
-from .errors import ResumeMismatch, StoreError, UnsafePath
+from .errors import AllTrialsFailed, KerasHpoError, ResumeMismatch, SearchExhausted, StoreError, StudyExists, UnsafePath
 from .experiment import CV, Holdout
 from .result import TuneResult
 from .searchers import Searcher

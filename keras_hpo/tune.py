@@ -28,8 +28,8 @@ from .experiment import CrossValidated, as_splitter
 from .objective import make_objective
 from .paths import artifacts_dir, check_study_name
 from .result import TuneResult
-from .space import Space
 from .resume import check_resume, replay
+from .space import Space
 from .storage import Store
 from .store_file import problems_named
 from .trial import Trial, TrialState, better

@@ -33,7 +33,7 @@ def _other_app(tmp_path):
 
 def _cli(*args):
     return subprocess.run([sys.executable, "-m", "keras_hpo.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": os.getcwd(), "MPLBACKEND": "Agg"})
+                          env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH") or os.getcwd(), "MPLBACKEND": "Agg"})
 
 
 def test_the_store_records_its_schema_version_and_marks_itself(tmp_path):

@@ -12,7 +12,7 @@ import textwrap
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ENV = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
+ENV = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH") or ROOT, "TF_CPP_MIN_LOG_LEVEL": "3"}
 TRIALS = 40
 
 #: a driver that logs every objective call (pid, params) and resumes its study; argv: db log n_jobs sleep
@@ -28,11 +28,10 @@ DRIVER = textwrap.dedent(
         return (params["x"] - 0.3) ** 2 + (0.0 if params["kind"] == "a" else 0.2)
 
     if __name__ == "__main__":
-        kh.tune(objective, {"x": kh.Float(0, 1), "kind": ["a", "b"]}, method="random", max_trials=%d,
+        kh.tune(objective, {"x": kh.Float(0, 1), "kind": ["a", "b"]}, method="random", max_trials=TRIALS,
                 n_jobs=int(sys.argv[3]), storage=sys.argv[1], study="crash", resume=True, seed=5, progress=False)
     """
-    % TRIALS
-)
+).replace("TRIALS", str(TRIALS))
 
 
 def rows(db: str, state: str | None = None) -> list[tuple]:
