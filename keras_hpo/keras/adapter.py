@@ -306,6 +306,11 @@ class KerasObjective:
     def _talos(self) -> bool:
         return _talos_shaped(self.model_fn)
 
+    def _resolved(self, params: Mapping[str, Any]) -> dict:
+        """Params with objects in place of their names (Talos's optimizer classes), for compiling."""
+        resolve = getattr(self.model_fn, "resolve_params", None)
+        return resolve(dict(params)) if callable(resolve) else dict(params)
+
     # Before the first trial ------------------------------------------------
     def check_space(self, space: Space | Mapping[str, Any]) -> None:
         """Validate the options, the data and the space's training values; raise ``ValueError`` before any training."""
@@ -385,8 +390,8 @@ class KerasObjective:
             raise TypeError("model_fn must return a keras.Model (or, as a plain objective, a number or a dict), "
                             f"got {type(model).__name__}")
         if not model.compiled:
-            _compile(model, params, y_train)
-        start, history = self._restore(model, resume_from)
+            _compile(model, self._resolved(params), y_train)
+        start, history = self._restore(model, resume_from, x_train)
         best_so_far = self._stored_best() if keep else None
         watch = _Watch(self._metric, self._direction, report, history, keep_best_below=best_so_far,
                        keep_weights=self.objective == "best")
@@ -487,7 +492,7 @@ class KerasObjective:
         _write_json(self._path(f"seed-{seed}.json"), {"epochs": watch.epochs, "history": watch.history})
         return path
 
-    def _restore(self, model: Any, resume_from: int | None) -> tuple[int, dict[str, list]]:
+    def _restore(self, model: Any, resume_from: int | None, x: Any = None) -> tuple[int, dict[str, list]]:
         """Load the weights of trial ``resume_from``: the epoch to start from and the history so far."""
         if resume_from is None:
             return 0, {}
@@ -501,7 +506,7 @@ class KerasObjective:
         if not (os.path.exists(weights) and os.path.exists(meta)):
             log.warning("trial %s has no kept weights in %s; training from scratch", resume_from, self.artifacts_dir)
             return 0, {}
-        _load_weights(model, weights)
+        _load_weights(model, weights, x)
         with open(meta) as handle:
             info = json.load(handle)
         return int(info["epochs"]), info["history"]
@@ -521,8 +526,8 @@ class KerasObjective:
                 model = self.model_fn(dict(trial.params))
                 if isinstance(model, keras.Model):
                     if not model.compiled:
-                        _compile(model, trial.params, self._split(trial.params)[1])
-                    _load_weights(model, kept)
+                        _compile(model, self._resolved(trial.params), self._split(trial.params)[1])
+                    _load_weights(model, kept, self._split(trial.params)[0])
                     return model
             except Exception as exc:
                 log.warning("could not reload trial %d's weights (%s); retraining it", trial.number, exc)
@@ -556,8 +561,14 @@ def _epochs(params: Mapping[str, Any], budget: float | None) -> int:
     return int(epochs)
 
 
-def _load_weights(model: Any, path: str) -> None:
-    """Load weights (and the optimizer's state saved with them) into a freshly built, compiled model."""
+def _load_weights(model: Any, path: str, x: Any = None) -> None:
+    """Load weights (and the optimizer's state saved with them) into a freshly built, compiled model.
+
+    A model without an input shape (``keras.Sequential()`` as KerasTuner's guide
+    writes it) is built first by calling it on one sample of ``x``.
+    """
+    if not model.built and x is not None:
+        model(_take(x, slice(0, 1)))
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and not optimizer.built:
         optimizer.build(model.trainable_variables)
