@@ -28,10 +28,10 @@ __version__ = "0.1.0"
 __all__ = [
     "tune", "load", "Space", "Float", "Int", "Choice", "Fixed", "Trial", "TrialState", "Suggestion", "Decision",
     "TuneResult", "Searcher", "searchers", "SearchExhausted", "AllTrialsFailed", "StudyExists", "KerasHpoError",
-    "CV", "Holdout", "keras",
+    "CV", "Holdout", "keras", "pruners",
 ]
 
-_LAZY = {"keras": ".keras", "testing": ".testing", "plots": ".plots"}
+_LAZY = {"keras": ".keras", "testing": ".testing", "plots": ".plots", "pruners": ".pruners"}
 
 
 def __getattr__(name: str) -> Any:
