@@ -175,7 +175,9 @@ def table(rows: list[dict], seeds: list[int]) -> str:
         return f"{fmt.format(np.median(values))} [{fmt.format(min(values))}-{fmt.format(max(values))}]"
 
     for method, runs in by.items():
-        ratio = lambda ref, key="wall": [r[key] / ref[r["seed"]] for r in runs if r["seed"] in ref]  # noqa: E731
+        def ratio(ref: dict, key: str = "wall", runs: list = runs) -> list[float]:
+            return [r[key] / ref[r["seed"]] for r in runs if r["seed"] in ref]
+
         lines.append(" | ".join([
             f"| {method}", med([r["wall"] for r in runs], "{:.0f}"), med(ratio(kt_wall), "{:.2f}"),
             med(ratio(hb_wall), "{:.2f}"), med([r["epochs"] for r in runs], "{:.0f}"),
