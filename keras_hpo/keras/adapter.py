@@ -23,9 +23,11 @@ plots and TensorBoard).
 
 Weights live on disk in ``artifacts_dir`` (a temporary folder when None): the
 best trial so far (at its best epoch), and every trial that ran with a
-``budget`` so that a later trial can continue it (``resume_from``). Nothing that
-grows with the number of trials is held in memory, and the object pickles to
-worker processes as its arguments only.
+``budget`` so that a later trial can continue it (``resume_from``). The live
+models of budgeted trials are also kept in memory, within a fixed limit
+(``keras_hpo.keras.live``), so a continuation skips rebuilding and retracing.
+Nothing else that grows with the number of trials is held in memory, and the
+object pickles to worker processes as its arguments only.
 
 >>> import numpy as np, keras_hpo as kh
 >>> x, y = np.random.default_rng(0).normal(size=(60, 4)), np.arange(60) % 2
@@ -58,6 +60,7 @@ from ..paths import inside
 from ..space import Space
 from ..trial import Decision, Trial, better
 from .builder import check_names, make_optimizer, space_values
+from .live import live_models
 
 __all__ = ["KerasObjective"]
 
@@ -385,15 +388,19 @@ class KerasObjective:
         if self._talos:
             return self._run_talos(params, (x_train, y_train, x_val, y_val), epochs, budget, resume_from, keep, seed)
 
-        model = self.model_fn(dict(params))
-        if not isinstance(model, keras.Model):
-            if isinstance(model, (Outcome, Mapping, numbers.Real)) and not isinstance(model, bool):
-                return PlainObjective(lambda _: model, self.metric)(dict(params)), None
-            raise TypeError("model_fn must return a keras.Model (or, as a plain objective, a number or a dict), "
-                            f"got {type(model).__name__}")
-        if not model.compiled:
-            _compile(model, self._resolved(params), y_train)
-        start, history = self._restore(model, resume_from, x_train)
+        live = self._take_live(resume_from) if keep else None
+        if live is not None:  # the arm's trained model is still here: no rebuild, no reload, no retracing
+            model, start, history = live
+        else:
+            model = self.model_fn(dict(params))
+            if not isinstance(model, keras.Model):
+                if isinstance(model, (Outcome, Mapping, numbers.Real)) and not isinstance(model, bool):
+                    return PlainObjective(lambda _: model, self.metric)(dict(params)), None
+                raise TypeError("model_fn must return a keras.Model (or, as a plain objective, a number or a dict), "
+                                f"got {type(model).__name__}")
+            if not model.compiled:
+                _compile(model, self._resolved(params), y_train)
+            start, history = self._restore(model, resume_from, x_train)
         best_so_far = self._stored_best() if keep else None
         watch = _Watch(self._metric, self._direction, report, history, keep_best_below=best_so_far,
                        keep_weights=self.objective == "best")
@@ -401,17 +408,25 @@ class KerasObjective:
             model.fit(x_train, y_train, validation_data=None if x_val is None else (x_val, y_val), epochs=epochs,
                       initial_epoch=start, batch_size=int(params.get("batch_size", DEFAULTS["batch_size"])),
                       shuffle=bool(params.get("shuffle", DEFAULTS["shuffle"])), verbose=0, callbacks=[watch.callback])
-        value, index = _score(watch.history, self._metric, self.objective, self._direction)
+        watch.pruned = watch.pruned and watch.epochs < epochs  # a stop at the last epoch stops nothing
+        value, index = _score(watch.history, self._metric, "last" if watch.pruned else self.objective, self._direction)
         metrics = {k: v[index] for k, v in watch.history.items()}
-        metrics.update(epoch=index + 1, epochs_trained=watch.epochs, history=watch.history)  # history: every epoch
+        metrics.update(epoch=index + 1, epochs_trained=watch.epochs, continued_from_epoch=start,
+                       history=watch.history)  # history: every epoch
         artifact = None
         if keep:
             if budget is not None:  # a later, longer trial may continue this one
                 artifact = self._save_checkpoint(model, seed, watch)
             if not watch.pruned and self._is_new_best(value):
+                last = model.get_weights() if budget is not None else None
                 if watch.best_weights is not None and self.objective == "best":
                     model.set_weights(watch.best_weights)
                 self._save_best(model, seed, value, params, talos=False)
+                if last is not None:
+                    model.set_weights(last)  # a continuation goes on from the last epoch, not the best one
+            if budget is not None and not watch.pruned:
+                live_models.put((self.artifacts_dir, seed), model, epochs=watch.epochs, history=watch.history,
+                                budget=float(budget), loss=value if self._direction == "min" else -value)
         elif watch.best_weights is not None and self.objective == "best":
             model.set_weights(watch.best_weights)
         curve = watch.history[self._metric]
@@ -494,6 +509,14 @@ class KerasObjective:
         model.save_weights(path)
         _write_json(self._path(f"seed-{seed}.json"), {"epochs": watch.epochs, "history": watch.history})
         return path
+
+    def _take_live(self, resume_from: int | None) -> tuple[Any, int, dict] | None:
+        """Trial ``resume_from``'s model if this process still holds it (see ``keras_hpo.keras.live``)."""
+        if resume_from is None or self.study_seed is None:
+            return None
+        from ..tune import trial_seed
+
+        return live_models.take((self.artifacts_dir, trial_seed(self.study_seed, int(resume_from))))
 
     def _restore(self, model: Any, resume_from: int | None, x: Any = None) -> tuple[int, dict[str, list]]:
         """Load the weights of trial ``resume_from``: the epoch to start from and the history so far."""
