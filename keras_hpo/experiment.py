@@ -184,6 +184,14 @@ class CrossValidated:
         data = (take_rows(self.x, train), take_rows(self.y, train), take_rows(self.x, validation),
                 take_rows(self.y, validation))
         options = {k: v for k, v in self.keras_options.items() if k != "artifacts_dir"}
+        weights = (options.get("fit_kwargs") or {}).get("sample_weight")
+        if weights is not None:  # each fold trains and validates on its own rows' weights
+            weights = np.asarray(weights)
+            if weights.ndim != 1 or len(weights) != len(self.y):
+                raise ValueError(f"fit_kwargs: sample_weight must hold one weight per sample of y ({len(self.y)}), "
+                                 f"got shape {weights.shape}")
+            options["fit_kwargs"] = {**options["fit_kwargs"], "sample_weight": weights[train]}
+            options["validation_weights"] = weights[validation]
         objective = make_objective(self.model_fn, data=data, metric=self.metric, **options)
         if self.direction is not None and hasattr(objective, "bind_study"):
             objective.bind_study(seed=self.study_seed or 0, direction=self.direction)

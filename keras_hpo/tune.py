@@ -24,7 +24,8 @@ from . import searchers as _searchers
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists
 from .execution import make_executor, run_trial
 from .experiment import CrossValidated, as_splitter
-from .objective import make_objective
+from .keras.datasets import check_dataset_options
+from .objective import check_model_fn, make_objective
 from .result import TuneResult
 from .space import Space
 from .storage import Store
@@ -72,14 +73,17 @@ def tune(
     progress: bool = True,
     callbacks: Sequence[Callable[[TuneResult, Trial], None]] = (),
     max_consecutive_failures: int | None = 20,
+    fit_kwargs: dict | None = None,
 ) -> TuneResult:
     """Tune ``model_fn`` over ``space`` and return a ``TuneResult``.
 
     ``model_fn`` is a plain objective ``fn(params) -> float | dict``, or, with
     ``data=``, a Keras model function (``fn(params) -> keras.Model`` or the Talos
     shape). Every input is checked before the first trial runs. A trial that
-    raises or returns NaN is recorded FAILED and the run goes on.
+    raises or returns NaN is recorded FAILED and the run goes on. ``fit_kwargs``
+    go to every trial's ``model.fit`` (callbacks, class_weight, sample_weight, ...).
     """
+    check_model_fn(model_fn)
     space = Space.from_any(space)
     _check_options(max_trials=max_trials, timeout=timeout, target=target, direction=direction, seed=seed,
                    callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
@@ -87,7 +91,12 @@ def tune(
     method_name = _method_name(searcher)
     direction = direction or infer_direction(metric)  # Keras's default metric, val_loss, is minimised too
     name = study or "default"
+    if fit_kwargs is not None and data is None:
+        raise ValueError("fit_kwargs: options for model.fit need a model to train; pass data=(x, y) as well")
+    check_dataset_options(data, cv=cv, n_jobs=n_jobs, executor=executor)
     keras_options = {} if data is None else {"objective": objective, "artifacts_dir": _artifacts_dir(storage, name)}
+    if fit_kwargs is not None:
+        keras_options["fit_kwargs"] = fit_kwargs
     if cv is not None:
         if data is None:
             raise ValueError("cv: cross-validation splits data; it needs data=(x, y)")
