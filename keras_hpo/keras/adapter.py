@@ -490,7 +490,8 @@ class KerasObjective:
         fit.setdefault("verbose", 0)
         callbacks = [watch.callback, *trial_callbacks(fit.pop("callbacks", None), trial_name(self.study_seed, seed))]
         if self._streams:
-            model.fit(x_train, validation_data=x_val, epochs=epochs, initial_epoch=start, callbacks=callbacks, **fit)
+            model.fit(x_train, validation_data=x_val, epochs=epochs, initial_epoch=start, callbacks=callbacks,
+                      shuffle=False, **fit)  # a dataset shuffles itself (Keras warns that it ignores shuffle=True)
             return
         train_weights, val_weights = self._weights(params)
         fit.pop("sample_weight", None)
