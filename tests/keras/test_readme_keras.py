@@ -35,3 +35,19 @@ def test_a_stored_study_gives_its_model_back_without_rerunning(tmp_path, small):
     assert calls == [] and again.best_trial == first.best_trial
     x = small[0][:4]
     assert (again.best_model().predict(x, verbose=0) == first.best_model().predict(x, verbose=0)).all()
+
+
+def test_bring_your_own_fit_options_and_tf_data_block_runs(monkeypatch, tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    monkeypatch.chdir(tmp_path)
+    block = next(b for b in re.findall(r"```python\n(.*?)```", README, flags=re.S)
+                 if "fit_kwargs=" in b and "tf.data.Dataset" in b)
+    block = block.replace('"epochs": 30', '"epochs": 3').replace('"epochs": 10', '"epochs": 2')
+    namespace: dict = {}
+    exec(compile(block, "README", "exec"), namespace)
+    printed = capsys.readouterr().out
+    assert printed.strip().startswith("[") and all(0 < int(n) <= 3 for n in printed.strip()[1:-1].split(","))
+    assert sorted(p.name for p in (tmp_path / "runs" / "tensorboard").iterdir()) == ["trial-0000", "trial-0001"]
+    result = namespace["result"]  # the tf.data run
+    assert [len(t.curve) for t in result.records] == [2, 2] and 0 < result.best_value <= 1
