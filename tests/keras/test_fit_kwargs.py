@@ -139,3 +139,15 @@ def test_a_built_model_instead_of_a_function_is_refused_up_front(small):
     model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(2, activation="softmax")])
     with pytest.raises(TypeError, match="model_fn: got a built Sequential instance; pass a function that builds"):
         kh.tune(model, {"epochs": [1]}, data=small, progress=False)
+
+
+def test_sample_weight_with_a_given_validation_set_weighs_the_training_samples(small):
+    x, y = small
+    data = (x[:60], y[:60], x[60:], y[60:])
+    with pytest.raises(ValueError, match="sample_weight has 80 weights but x_train has 60 samples"):
+        kh.tune(kh.keras.mlp(6, 2), {"units": [4], "epochs": 1}, data=data, fit_kwargs={"sample_weight": np.ones(80)},
+                progress=False)
+    result = kh.tune(kh.keras.mlp(6, 2), {"units": [4], "epochs": 1}, data=data, method="grid", seed=0,
+                     fit_kwargs={"sample_weight": np.zeros(60)}, progress=False)
+    trial = result.records[0]
+    assert trial.metrics["loss"] == 0.0 and trial.value > 0  # weightless training, unweighted validation
