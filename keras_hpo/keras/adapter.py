@@ -290,15 +290,17 @@ class KerasObjective:
     is ``"best"`` (best epoch) or ``"last"``; ``artifacts_dir`` holds kept weights;
     ``fit_kwargs`` go to every ``fit`` (see ``fit_options``); ``validation_weights``
     weigh the validation samples of a 4-tuple ``data`` (cross-validation folds
-    slice them out of ``fit_kwargs["sample_weight"]``).
+    slice them out of ``fit_kwargs["sample_weight"]``); ``fold`` is the number of the
+    cross-validation split this objective trains (called with the trial's seed + fold).
     The constructor only stores its arguments: ``check_space`` (called by ``tune``
     before any trial) validates the data and the space's training options.
     """
 
     def __init__(self, model_fn: Callable, data: Any, *, metric: str | None = None, objective: str = "best",
                  artifacts_dir: str | os.PathLike | None = None, fit_kwargs: Mapping[str, Any] | None = None,
-                 validation_weights: Any = None) -> None:
+                 validation_weights: Any = None, fold: int | None = None) -> None:
         self.model_fn = model_fn
+        self.fold = fold
         self.fit_kwargs = fit_kwargs
         self.validation_weights = validation_weights
         self.data = data
@@ -488,7 +490,7 @@ class KerasObjective:
         """``model.fit`` with keras_hpo's options, the user's ``fit_kwargs`` and fresh copies of their callbacks."""
         x_train, y_train, x_val, y_val = split
         fit.setdefault("verbose", 0)
-        callbacks = [watch.callback, *trial_callbacks(fit.pop("callbacks", None), trial_name(self.study_seed, seed))]
+        callbacks = [watch.callback, *trial_callbacks(fit.pop("callbacks", None), self._run_name(seed))]
         if self._streams:
             model.fit(x_train, validation_data=x_val, epochs=epochs, initial_epoch=start, callbacks=callbacks,
                       shuffle=False, **fit)  # a dataset shuffles itself (Keras warns that it ignores shuffle=True)
@@ -499,6 +501,12 @@ class KerasObjective:
         model.fit(x_train, y_train, validation_data=validation, epochs=epochs, initial_epoch=start,
                   batch_size=int(params.get("batch_size", DEFAULTS["batch_size"])), sample_weight=train_weights,
                   shuffle=bool(params.get("shuffle", DEFAULTS["shuffle"])), callbacks=callbacks, **fit)
+
+    def _run_name(self, seed: int | None) -> str:
+        """The trial's folder name (``trial-0003``, or ``trial-0003/fold-1`` for a cross-validation split)."""
+        if self.fold is None:
+            return trial_name(self.study_seed, seed)
+        return os.path.join(trial_name(self.study_seed, None if seed is None else seed - self.fold), f"fold-{self.fold}")
 
     def _labels(self, y: Any) -> Any:
         """The labels to infer a loss from: y itself, or a first batch of the training dataset."""

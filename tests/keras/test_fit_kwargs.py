@@ -151,3 +151,10 @@ def test_sample_weight_with_a_given_validation_set_weighs_the_training_samples(s
                      fit_kwargs={"sample_weight": np.zeros(60)}, progress=False)
     trial = result.records[0]
     assert trial.metrics["loss"] == 0.0 and trial.value > 0  # weightless training, unweighted validation
+
+
+def test_tensorboard_under_cross_validation_gets_a_folder_per_trial_and_fold(small, tmp_path):
+    logs = tmp_path / "tb"
+    kh.tune(kh.keras.mlp(6, 2), {"units": [4], "epochs": 1}, data=small, cv=2, method="grid", seed=0, progress=False,
+            fit_kwargs={"callbacks": [keras.callbacks.TensorBoard(log_dir=str(logs))]})
+    assert os.listdir(logs) == ["trial-0000"] and sorted(os.listdir(logs / "trial-0000")) == ["fold-0", "fold-1"]
