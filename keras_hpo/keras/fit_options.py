@@ -75,7 +75,7 @@ def check_fit_kwargs(fit_kwargs: Any) -> dict[str, Any]:
         _check_callbacks(callbacks)
     freq = fit_kwargs.get("validation_freq", 1)
     if not ((isinstance(freq, int) and not isinstance(freq, bool) and freq >= 1)
-            or (isinstance(freq, (list, tuple, set)) and freq and all(isinstance(e, int) and e >= 1 for e in freq))):
+            or (isinstance(freq, list) and freq and all(isinstance(e, int) and e >= 1 for e in freq))):
         raise ValueError(f"fit_kwargs: validation_freq must be a positive integer or a list of epochs (1-based), got {freq!r}")
     return dict(fit_kwargs)
 

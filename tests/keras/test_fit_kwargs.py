@@ -30,6 +30,7 @@ def _counting_build(calls):
     ({"callbacks": keras.callbacks.EarlyStopping()}, r"callbacks must be a list"),
     ({"callbacks": ["early"]}, r"callbacks must be keras.callbacks.Callback instances"),
     ({"validation_freq": 0}, r"validation_freq must be a positive integer"),
+    ({"validation_freq": (2, 4)}, r"validation_freq must be a positive integer or a list"),
     ({"sample_weight": np.ones(79)}, r"sample_weight has 79 weights but x has 80 samples"),
     ({"sample_weight": -np.ones(80)}, r"finite, non-negative"),
     ("verbose=0", r"fit_kwargs must be a dict"),
@@ -127,6 +128,9 @@ def test_validation_freq_scores_the_validated_epochs(small):
     trial = result.records[0]
     assert len(trial.curve) == 2 and trial.metrics["epochs_trained"] == 4 and trial.metrics["epoch"] in (2, 4)
     assert "loss" in trial.metrics and "val_loss" in trial.metrics
+    listed = kh.tune(kh.keras.mlp(6, 2), {"units": [4], "epochs": 3}, data=small, method="grid", seed=0,
+                     metric="val_accuracy", fit_kwargs={"validation_freq": [1, 3]}, progress=False).records[0]
+    assert len(listed.curve) == 2 and listed.metrics["epoch"] in (1, 3)
 
 
 def test_verbose_and_other_keywords_reach_fit(small, capfd):
