@@ -117,7 +117,13 @@ def _one_line(exc: BaseException) -> str:
     if len(lines) > 1:
         text = f"{text.rstrip(':')}: {lines[-1]}"
     prefix = "" if isinstance(exc, (ValueError, TypeError, KerasHpoError)) else f"{type(exc).__name__}: "
+    if isinstance(exc, ModuleNotFoundError) and exc.name in _BACKENDS:
+        text += ("; Keras needs a backend: pip install 'keras_hpo[tensorflow]' (or [jax]), or set KERAS_BACKEND "
+                 "to one you have")
     return f"{prefix}{text}" if text else type(exc).__name__
+
+
+_BACKENDS = ("tensorflow", "jax", "torch")
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -65,6 +65,8 @@ def test_every_cli_error_is_one_line_and_exit_code_2(tmp_path):
         "def bad_data():\n    return 'not data'\n"
         "NOT_A_FUNCTION = 3\n")
     (tmp_path / "broken.py").write_text("import not_a_module_anywhere\n")
+    (tmp_path / "no_backend.py").write_text(  # what `import keras` raises when no backend is installed
+        "raise ModuleNotFoundError(\"No module named 'tensorflow'\", name='tensorflow')\n")
     (tmp_path / "space.json").write_text(json.dumps({"x": [1, 2]}))
     (tmp_path / "bad.json").write_text("{'x': [1, 2]")
     cases = {
@@ -72,6 +74,7 @@ def test_every_cli_error_is_one_line_and_exit_code_2(tmp_path):
         ("run", "nowhere:f", "--space", "space.json"): "cannot import 'nowhere'",
         ("run", "broken:f", "--space", "space.json"): "cannot import 'broken': ModuleNotFoundError",
         ("run", "plain:g", "--space", "space.json"): "module 'plain' has no attribute 'g'",
+        ("run", "no_backend:f", "--space", "space.json"): "Keras needs a backend: pip install 'keras_hpo[tensorflow]'",
         ("run", "plain:NOT_A_FUNCTION", "--space", "space.json"): "is a int, not a function",
         ("run", "plain:f", "--space", "missing.json"): "--space: cannot read missing.json",
         ("run", "plain:f", "--space", "bad.json"): "--space: bad.json is not valid JSON",
