@@ -15,6 +15,7 @@ import importlib
 from typing import Any
 
 from . import searchers
+from .define_by_run import HyperParameters
 from .errors import AllTrialsFailed, KerasHpoError, SearchExhausted, StudyExists
 from .experiment import CV, Holdout
 from .result import TuneResult
@@ -28,7 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "tune", "load", "Space", "Float", "Int", "Choice", "Fixed", "Trial", "TrialState", "Suggestion", "Decision",
     "TuneResult", "Searcher", "searchers", "SearchExhausted", "AllTrialsFailed", "StudyExists", "KerasHpoError",
-    "CV", "Holdout", "keras",
+    "CV", "Holdout", "keras", "HyperParameters",
 ]
 
 _LAZY = {"keras": ".keras", "testing": ".testing", "plots": ".plots"}

@@ -1,7 +1,7 @@
 """The ``keras-hpo`` command line.
 
     keras-hpo demo [--method NAME] [--trials N] [--storage PATH]
-    keras-hpo run module:fn --space space.json [--data module:load_data] [--method NAME] [--trials N] [--storage PATH] ...
+    keras-hpo run module:fn [--space space.json] [--data module:load_data] [--method NAME] [--trials N] [--storage PATH] ...
     keras-hpo show runs/x.db [--study NAME] [--top N] [--csv FILE]
     keras-hpo plot runs/x.db [--study NAME] [--out FILE.png]
     keras-hpo methods
@@ -53,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
                                      "function with --data")
     run.add_argument("target", help="module:function; takes a params dict and returns a number or dict, or (with "
                                     "--data) a keras.Model")
-    run.add_argument("--space", required=True, help="JSON file: a space written by Space.to_json(), or a dict of lists")
+    run.add_argument("--space", default=None, help="JSON file: a space written by Space.to_json(), or a dict of lists; "
+                                                   "leave it out for a KerasTuner-style build(hp)")
     run.add_argument("--data", default=None, help="module:function returning what data= takes, e.g. (x, y), "
                                                   "(x_train, y_train, x_val, y_val) or (train_ds, val_ds)")
     run.add_argument("--method", default="random")
@@ -110,6 +111,16 @@ def _load_data(spec: str):
         raise _Refused(f"--data: {spec}() raised {_one_line(exc)}") from None
 
 
+def _read_space(path: str):
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise _Refused(f"--space: {path} is not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise _Refused(f"--space: cannot read {path} ({exc.strerror or exc})") from None
+
+
 def _one_line(exc: BaseException) -> str:
     """An exception as one line: its type, its first line and, for a multi-line message, its last line."""
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
@@ -136,13 +147,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     fn = _load_target(args.target)
-    try:
-        with open(args.space) as handle:
-            space = json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise _Refused(f"--space: {args.space} is not valid JSON ({exc})") from None
-    except OSError as exc:
-        raise _Refused(f"--space: cannot read {args.space} ({exc.strerror or exc})") from None
+    space = None if args.space is None else _read_space(args.space)
     data = None if args.data is None else _load_data(args.data)
     result = tune(fn, space, data=data, method=args.method, max_trials=args.trials, timeout=args.timeout, metric=args.metric,
                   direction=args.direction, storage=args.storage, study=args.study, resume=args.resume,

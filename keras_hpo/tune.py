@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import searchers as _searchers
+from .compat import prepare
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists
 from .execution import make_executor, run_trial
 from .experiment import CrossValidated, as_splitter
@@ -53,7 +54,7 @@ def trial_seed(study_seed: int, number: int) -> int:
 
 def tune(
     model_fn: Callable,
-    space: Space | dict,
+    space: Space | dict | None = None,
     *,
     data: Any = None,
     method: str | _searchers.Searcher = "random",
@@ -79,14 +80,16 @@ def tune(
 
     ``model_fn`` is a plain objective ``fn(params) -> float | dict``, or, with
     ``data=``, a Keras model function (``fn(params) -> keras.Model`` or the Talos
-    shape). Every input is checked before the first trial runs. A trial that
+    shape). ``space`` is a dict or ``kh.Space``, or a Hyperopt space; leave it out
+    for a KerasTuner-style ``model_fn(hp)``, whose space is discovered (see
+    ``keras_hpo.compat``). Every input is checked before the first trial runs. A trial that
     raises or returns NaN is recorded FAILED and the run goes on. ``fit_kwargs``
     go to every trial's ``model.fit`` (callbacks, class_weight, sample_weight, ...).
     """
     check_model_fn(model_fn)
-    space = Space.from_any(space)
     _check_options(max_trials=max_trials, timeout=timeout, target=target, direction=direction, seed=seed,
                    callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
+    model_fn, space = prepare(model_fn, space)  # a KerasTuner build(hp), a Hyperopt space, Talos objects (compat.py)
     searcher = _searchers.resolve(method)
     method_name = _method_name(searcher)
     direction = direction or infer_direction(metric)  # Keras's default metric, val_loss, is minimised too

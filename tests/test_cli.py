@@ -82,7 +82,8 @@ def test_every_cli_error_is_one_line_and_exit_code_2(tmp_path):
         ("run", "plain:f", "--space", "space.json", "--data", "plain:bad_data"): "data must be (x, y)",
         ("run", "plain:f", "--space", "space.json", "--trials", "many"): "argument --trials: invalid int value",
         ("run", "plain:f", "--space", "space.json", "--method", "magic"): "magic",
-        ("run", "plain:f"): "the following arguments are required: --space",
+        ("run",): "the following arguments are required: target",
+        ("run", "plain:f"): "space: give the search space",
         ("frobnicate",): "invalid choice: 'frobnicate'",
         ("show", "missing.db"): "no such file",
     }

@@ -54,7 +54,7 @@ from ..objective import Outcome, PlainObjective, _talos_shaped
 from ..space import Space
 from ..trial import Decision, Trial, better
 from .builder import check_names, make_optimizer, space_values
-from .datasets import check_datasets, has_datasets, label_sample
+from .datasets import check_datasets, first_batch, has_datasets, label_sample
 from .fit_options import check_fit_kwargs, trial_callbacks, trial_name, validated_epochs
 
 __all__ = ["KerasObjective"]
@@ -332,6 +332,11 @@ class KerasObjective:
     def _talos(self) -> bool:
         return _talos_shaped(self.model_fn)
 
+    def _resolved(self, params: Mapping[str, Any]) -> dict:
+        """Params with objects in place of their names (Talos's optimizer classes), for compiling."""
+        resolve = getattr(self.model_fn, "resolve_params", None)
+        return resolve(dict(params)) if callable(resolve) else dict(params)
+
     # Before the first trial ------------------------------------------------
     def check_space(self, space: Space | Mapping[str, Any]) -> None:
         """Validate the options, the data and the space's training values; raise ``ValueError`` before any training."""
@@ -457,8 +462,8 @@ class KerasObjective:
             raise TypeError("model_fn must return a keras.Model (or, as a plain objective, a number or a dict), "
                             f"got {type(model).__name__}")
         if not model.compiled:
-            _compile(model, params, self._labels(y_train))
-        start, history, metric_epochs = self._restore(model, resume_from)
+            _compile(model, self._resolved(params), self._labels(y_train))
+        start, history, metric_epochs = self._restore(model, resume_from, self._input_sample(x_train))
         best_so_far = self._stored_best() if keep else None
         fit = dict(self.fit_kwargs or {})
         watch = _Watch(self._metric, self._direction, report, history, keep_best_below=best_so_far,
@@ -511,6 +516,10 @@ class KerasObjective:
     def _labels(self, y: Any) -> Any:
         """The labels to infer a loss from: y itself, or a first batch of the training dataset."""
         return label_sample(self._prepared()[0]) if self._streams else y
+
+    def _input_sample(self, x: Any) -> Any:
+        """Inputs to build an input-less model on: x itself, or a first batch of the training dataset."""
+        return first_batch(self._prepared()[0])[0] if self._streams else x
 
     def _run_talos(self, params: Mapping[str, Any], split: tuple, epochs: int, budget: float | None,
                    resume_from: int | None, keep: bool, seed: int | None) -> tuple[Outcome, Any]:
@@ -587,7 +596,8 @@ class KerasObjective:
                                                        "metric_epochs": watch.metric_epochs})
         return path
 
-    def _restore(self, model: Any, resume_from: int | None) -> tuple[int, dict[str, list], list[int] | None]:
+    def _restore(self, model: Any, resume_from: int | None, x: Any = None
+                 ) -> tuple[int, dict[str, list], list[int] | None]:
         """Load the weights of trial ``resume_from``: the epoch to start from, the history and its metric's epochs."""
         if resume_from is None:
             return 0, {}, None
@@ -601,7 +611,7 @@ class KerasObjective:
         if not (os.path.exists(weights) and os.path.exists(meta)):
             log.warning("trial %s has no kept weights in %s; training from scratch", resume_from, self.artifacts_dir)
             return 0, {}, None
-        _load_weights(model, weights)
+        _load_weights(model, weights, x)
         with open(meta) as handle:
             info = json.load(handle)
         return int(info["epochs"]), info["history"], info.get("metric_epochs")
@@ -621,8 +631,8 @@ class KerasObjective:
                 model = self.model_fn(dict(trial.params))
                 if isinstance(model, keras.Model):
                     if not model.compiled:
-                        _compile(model, trial.params, self._labels(self._split(trial.params)[1]))
-                    _load_weights(model, kept)
+                        _compile(model, self._resolved(trial.params), self._labels(self._split(trial.params)[1]))
+                    _load_weights(model, kept, self._input_sample(self._split(trial.params)[0]))
                     return model
             except Exception as exc:
                 log.warning("could not reload trial %d's weights (%s); retraining it", trial.number, exc)
@@ -654,8 +664,14 @@ def _epochs(params: Mapping[str, Any], budget: float | None) -> int:
     return int(epochs)
 
 
-def _load_weights(model: Any, path: str) -> None:
-    """Load weights (and the optimizer's state saved with them) into a freshly built, compiled model."""
+def _load_weights(model: Any, path: str, x: Any = None) -> None:
+    """Load weights (and the optimizer's state saved with them) into a freshly built, compiled model.
+
+    A model without an input shape (``keras.Sequential()`` as KerasTuner's guide
+    writes it) is built first by calling it on one sample of ``x``.
+    """
+    if not model.built and x is not None:
+        model(_take(x, slice(0, 1)))
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and not optimizer.built:
         optimizer.build(model.trainable_variables)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["is_dataset", "has_datasets", "check_datasets", "check_dataset_options", "label_sample"]
+__all__ = ["is_dataset", "has_datasets", "check_datasets", "check_dataset_options", "first_batch", "label_sample"]
 
 _HOW = ("it must yield (x, y) or (x, y, sample_weight) batches, e.g. "
         "tf.data.Dataset.from_tensor_slices((x, y)).batch(32), or a PyDataset whose __getitem__ returns (x, y)")
@@ -93,11 +93,14 @@ def check_datasets(data: Any) -> tuple[Any, Any]:
     return data[0], data[1]
 
 
+def first_batch(dataset: Any) -> tuple:
+    """The first ``(x, y[, sample_weight])`` batch of a dataset."""
+    if _is_tf_dataset(dataset):
+        return tuple(next(iter(dataset.take(1))))
+    return tuple(dataset[0])
+
+
 def label_sample(dataset: Any) -> np.ndarray:
     """The labels of the first batch, as a NumPy array: enough to infer a loss for an uncompiled model."""
-    if _is_tf_dataset(dataset):
-        batch = next(iter(dataset.take(1)))
-    else:
-        batch = dataset[0]
-    y = batch[1]
+    y = first_batch(dataset)[1]
     return np.asarray(y.numpy() if hasattr(y, "numpy") else y)

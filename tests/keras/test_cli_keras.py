@@ -44,3 +44,16 @@ def test_run_without_data_says_so_in_one_line(tmp_path):
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "pass data=(x, y)" in done.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.slow
+def test_run_discovers_the_space_of_a_keras_tuner_build_function(tmp_path):
+    (tmp_path / "kt_model.py").write_text(MODULE + '''
+def build_hp(hp):
+    return build({"units": hp.Choice("units", [4, 8])})
+''')
+    done = subprocess.run(["keras-hpo", "run", "kt_model:build_hp", "--data", "kt_model:load_data", "--method", "grid",
+                           "--metric", "val_accuracy", "--no-progress"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2 trials (2 complete)" in done.stdout
