@@ -50,7 +50,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UnsafePath
 from ..objective import Outcome, PlainObjective, _talos_shaped
+from ..paths import inside
 from ..space import Space
 from ..trial import Decision, Trial, better
 from .builder import check_names, make_optimizer, space_values
@@ -555,7 +557,8 @@ class KerasObjective:
         return self.artifacts_dir
 
     def _path(self, name: str) -> str:
-        return os.path.join(self._folder(), name)
+        """``name`` inside the artifacts folder; ``UnsafePath`` for a name (e.g. read from best.json) that leads out."""
+        return inside(self._folder(), name)
 
     def _stored_best(self) -> float | None:
         try:
@@ -586,7 +589,9 @@ class KerasObjective:
         if old and old != name:
             try:
                 os.remove(self._path(old))
-            except OSError:
+            except UnsafePath as exc:  # a tampered best.json: never delete what it points at
+                log.warning("best.json named a file outside the artifacts folder; left it alone (%s)", exc)
+            except (OSError, TypeError):
                 pass
 
     def _save_checkpoint(self, model: Any, seed: int | None, watch: _Watch) -> str:
@@ -625,7 +630,7 @@ class KerasObjective:
             try:
                 _clear_session(keras)
                 if kept.endswith(".keras"):
-                    return keras.saving.load_model(kept)
+                    return keras.saving.load_model(kept, safe_mode=True)  # no Lambda code from a file is run
                 if trial.seed is not None:
                     keras.utils.set_random_seed(int(trial.seed))
                 model = self.model_fn(dict(trial.params))
@@ -651,7 +656,9 @@ class KerasObjective:
                 best = json.load(handle)
             if best.get("seed") == seed and os.path.exists(self._path(best["file"])):
                 return self._path(best["file"])
-        except (OSError, ValueError, KeyError):
+        except UnsafePath as exc:
+            raise UnsafePath(f"{self._path(_BEST)} is not as keras_hpo wrote it: {exc}") from None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
         checkpoint = self._path(f"seed-{seed}.weights.h5")
         return checkpoint if os.path.exists(checkpoint) and not self._talos else None
