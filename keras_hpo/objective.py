@@ -112,8 +112,19 @@ def _talos_shaped(fn: Callable) -> bool:
     return len(positional) == 5
 
 
+def check_model_fn(model_fn: Any) -> None:
+    """Refuse a built model (or anything else that is not a function of params) before any training."""
+    if hasattr(model_fn, "fit") and hasattr(model_fn, "compile") and not isinstance(model_fn, type):
+        raise TypeError(f"model_fn: got a built {type(model_fn).__name__} instance; pass a function that builds a "
+                        "fresh model from params, e.g. def build(params): return keras.Sequential([...]), so every "
+                        "trial starts from new weights")
+    if not callable(model_fn):
+        raise TypeError(f"model_fn must be callable, got {type(model_fn).__name__}")
+
+
 def make_objective(model_fn: Callable, *, data: Any = None, metric: str | None = None, **keras_options: Any) -> Callable:
     """The objective for ``model_fn``: a plain wrapper, or the Keras adapter when ``data`` is given."""
+    check_model_fn(model_fn)
     if not callable(model_fn):
         raise TypeError(f"model_fn must be callable, got {type(model_fn).__name__}")
     if data is None:

@@ -27,7 +27,8 @@ from .compat import prepare
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists
 from .execution import ProcessExecutor, make_executor, run_trial
 from .experiment import CrossValidated, as_splitter
-from .objective import make_objective
+from .keras.datasets import check_dataset_options
+from .objective import check_model_fn, make_objective
 from .paths import artifacts_dir, check_study_name
 from .pruners import make_pruner
 from .quiet import native_log_filter
@@ -81,6 +82,7 @@ def tune(
     progress: bool = True,
     callbacks: Sequence[Callable[[TuneResult, Trial], None]] = (),
     max_consecutive_failures: int | None = 20,
+    fit_kwargs: dict | None = None,
     tensorboard: str | os.PathLike | None = None,
     pruner: Any = None,
     max_budget_total: float | None = None,
@@ -92,7 +94,8 @@ def tune(
     shape). ``space`` is a dict or ``kh.Space``, or a Hyperopt space; leave it out
     for a KerasTuner-style ``model_fn(hp)``, whose space is discovered (see
     ``keras_hpo.compat``). Every input is checked before the first trial runs. A trial that
-    raises or returns NaN is recorded FAILED and the run goes on.
+    raises or returns NaN is recorded FAILED and the run goes on. ``fit_kwargs``
+    go to every trial's ``model.fit`` (callbacks, class_weight, sample_weight, ...).
     ``tensorboard="logs/run1"`` writes every finished trial as a TensorBoard HParams
     session (see ``keras_hpo.tensorboard_hparams``).
 
@@ -102,6 +105,7 @@ def tune(
     trial counting the epochs it added (``keras_hpo.budget``); the progress bar
     then counts epochs.
     """
+    check_model_fn(model_fn)
     _check_options(max_trials=max_trials, max_budget_total=max_budget_total, timeout=timeout, target=target,
                    direction=direction, seed=seed,
                    callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
@@ -113,7 +117,12 @@ def tune(
     method_options = searcher.options()  # before setup, which may fill in defaults
     direction = direction or infer_direction(metric)  # Keras's default metric, val_loss, is minimised too
     name = study or "default"
+    if fit_kwargs is not None and data is None:
+        raise ValueError("fit_kwargs: options for model.fit need a model to train; pass data=(x, y) as well")
+    check_dataset_options(data, cv=cv, n_jobs=n_jobs, executor=executor)
     keras_options = {} if data is None else {"objective": objective, "artifacts_dir": _artifacts_dir(storage, name)}
+    if fit_kwargs is not None:
+        keras_options["fit_kwargs"] = fit_kwargs
     if cv is not None:
         if data is None:
             raise ValueError("cv: cross-validation splits data; it needs data=(x, y)")

@@ -37,6 +37,7 @@ class _Entry:
     budget: float
     loss: float   # lower is better, whatever the direction
     megabytes: float
+    metric_epochs: list | None = None  # the epochs the metric was measured at (validation_freq > 1)
 
 
 class LiveModels:
@@ -49,21 +50,23 @@ class LiveModels:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def put(self, key: tuple, model: Any, *, epochs: int, history: dict, budget: float, loss: float) -> None:
+    def put(self, key: tuple, model: Any, *, epochs: int, history: dict, budget: float, loss: float,
+            metric_epochs: list | None = None) -> None:
         try:
             megabytes = 4 * 3 * float(model.count_params()) / 2**20
         except Exception:  # an unbuilt or exotic model: do not keep it
             return
         if megabytes > self.max_megabytes or self.max_models < 1:
             return
-        self._entries[key] = _Entry(model, epochs, {k: list(v) for k, v in history.items()}, budget, loss, megabytes)
+        self._entries[key] = _Entry(model, epochs, {k: list(v) for k, v in history.items()}, budget, loss, megabytes,
+                                    None if metric_epochs is None else list(metric_epochs))
         while len(self._entries) > self.max_models or self.megabytes > self.max_megabytes:
             self._entries.pop(self._least_promising())
 
-    def take(self, key: tuple) -> tuple[Any, int, dict] | None:
-        """The model, its epochs and history, removed from the cache; None when it is not here."""
+    def take(self, key: tuple) -> tuple[Any, int, dict, list | None] | None:
+        """The model, its epochs, history and metric epochs, removed from the cache; None when it is not here."""
         entry = self._entries.pop(key, None)
-        return None if entry is None else (entry.model, entry.epochs, entry.history)
+        return None if entry is None else (entry.model, entry.epochs, entry.history, entry.metric_epochs)
 
     def clear(self) -> None:
         self._entries.clear()

@@ -53,3 +53,19 @@ def test_best_arm_section_runs_with_no_arithmetic(monkeypatch):
     assert namespace["model"].predict(namespace["x"][:2] / 16.0, verbose=0).shape == (2, 10)
     spent = sum(t.metrics["epochs_trained"] - t.metrics["continued_from_epoch"] for t in asha.records)
     assert 8 <= spent < 8 + 3
+
+
+def test_bring_your_own_fit_options_and_tf_data_block_runs(monkeypatch, tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    monkeypatch.chdir(tmp_path)
+    block = next(b for b in re.findall(r"```python\n(.*?)```", README, flags=re.S)
+                 if "fit_kwargs=" in b and "tf.data.Dataset" in b)
+    block = block.replace('"epochs": 30', '"epochs": 3').replace('"epochs": 10', '"epochs": 2')
+    namespace: dict = {}
+    exec(compile(block, "README", "exec"), namespace)
+    printed = capsys.readouterr().out
+    assert printed.strip().startswith("[") and all(0 < int(n) <= 3 for n in printed.strip()[1:-1].split(","))
+    assert sorted(p.name for p in (tmp_path / "runs" / "tensorboard").iterdir()) == ["trial-0000", "trial-0001"]
+    result = namespace["result"]  # the tf.data run
+    assert [len(t.curve) for t in result.records] == [2, 2] and 0 < result.best_value <= 1
