@@ -15,7 +15,7 @@ import importlib
 from typing import Any
 
 from . import searchers
-from .errors import AllTrialsFailed, KerasHpoError, SearchExhausted, StudyExists
+from .errors import AllTrialsFailed, KerasHpoError, SearchExhausted, StudyExists, StudyLocked, WorkerError
 from .experiment import CV, Holdout
 from .result import TuneResult
 from .searchers import Searcher
@@ -27,7 +27,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "tune", "load", "Space", "Float", "Int", "Choice", "Fixed", "Trial", "TrialState", "Suggestion", "Decision",
-    "TuneResult", "Searcher", "searchers", "SearchExhausted", "AllTrialsFailed", "StudyExists", "KerasHpoError",
+    "TuneResult", "Searcher", "searchers", "SearchExhausted", "AllTrialsFailed", "StudyExists", "StudyLocked", "WorkerError",
+    "KerasHpoError",
     "CV", "Holdout", "keras",
 ]
 

@@ -26,3 +26,19 @@ class AllTrialsFailed(KerasHpoError):
 
 class StudyExists(KerasHpoError, ValueError):
     """The study name is taken in the store and ``resume`` was not asked for."""
+
+
+class WorkerError(KerasHpoError, RuntimeError):
+    """A worker could not start or could not load the objective; the message holds the worker's own traceback."""
+
+
+class StudyLocked(KerasHpoError, RuntimeError):
+    """Another driver runs this study; the message names its host, pid and start time.
+
+    One process (the driver) runs a study at a time; scale out with ``n_jobs`` or a
+    Dask ``executor=`` instead of a second driver.
+    """
+
+    def __init__(self, message: str, host: str = "", pid: int = 0, started: float = 0.0) -> None:
+        super().__init__(message)
+        self.host, self.pid, self.started = host, pid, started

@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS trials (
 """
 
 _TRIAL_COLUMNS = ("number", "state", "params", "value", "metrics", "curve", "budget", "folds", "seed",
-                  "started", "finished", "error", "resume_from")
+                  "started", "finished", "error", "resume_from", "attempts")
 
 
 class StudyInfo(dict):
@@ -97,6 +97,7 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        _add_attempts_column(self._db)
 
     def close(self) -> None:
         self._db.close()
@@ -143,7 +144,7 @@ class Store:
                 row = (
                     study, d["number"], d["state"], _json(d["params"]), d["value"], _json(d["metrics"]),
                     _json(d["curve"]), d["budget"], _json(d["folds"]), d["seed"], d["started"], d["finished"],
-                    d["error"], d["resume_from"],
+                    d["error"], d["resume_from"], d["attempts"],
                 )
                 told = None
                 if one.state.is_finished():
@@ -171,6 +172,13 @@ class Store:
             "SELECT number FROM trials WHERE study = ? AND told IS NOT NULL ORDER BY told", (study,)
         )
         return [row[0] for row in cursor]
+
+
+def _add_attempts_column(db: sqlite3.Connection) -> None:
+    """Stores written before trials had an ``attempts`` count get the column (0 for every old trial)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(trials)")}
+    if "attempts" not in columns:
+        db.execute("ALTER TABLE trials ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0")
 
 
 def _row_to_trial(row: tuple) -> Trial:

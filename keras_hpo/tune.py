@@ -15,14 +15,14 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
 
 from . import searchers as _searchers
-from .errors import AllTrialsFailed, SearchExhausted, StudyExists
+from .errors import AllTrialsFailed, SearchExhausted, StudyExists, StudyLocked
 from .execution import make_executor, run_trial
+from .locking import StudyLock
 from .experiment import CrossValidated, as_splitter
 from .objective import make_objective
 from .result import TuneResult
@@ -65,6 +65,7 @@ def tune(
     cv: Any = None,
     n_jobs: int = 1,
     executor: Any = None,
+    trial_timeout: float | None = None,
     storage: str | None = None,
     study: str | None = None,
     resume: bool = False,
@@ -78,11 +79,12 @@ def tune(
     ``model_fn`` is a plain objective ``fn(params) -> float | dict``, or, with
     ``data=``, a Keras model function (``fn(params) -> keras.Model`` or the Talos
     shape). Every input is checked before the first trial runs. A trial that
-    raises or returns NaN is recorded FAILED and the run goes on.
+    raises or returns NaN is recorded FAILED and the run goes on, and so is a
+    trial that runs past ``trial_timeout`` seconds.
     """
     space = Space.from_any(space)
-    _check_options(max_trials=max_trials, timeout=timeout, target=target, direction=direction, seed=seed,
-                   callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
+    _check_options(max_trials=max_trials, timeout=timeout, trial_timeout=trial_timeout, target=target,
+                   direction=direction, seed=seed, callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
     searcher = _searchers.resolve(method)
     method_name = _method_name(searcher)
     direction = direction or infer_direction(metric)  # Keras's default metric, val_loss, is minimised too
@@ -102,8 +104,13 @@ def tune(
         raise ValueError("max_trials: give max_trials (or timeout=) because the space is continuous and would never run out")
 
     executor_ = make_executor(n_jobs, executor)
+    if trial_timeout is not None and not callable(getattr(executor_, "set_limits", None)):
+        raise ValueError(f"trial_timeout: the executor {type(executor_).__name__} cannot stop trials (no set_limits)")
     store = Store(storage)
+    lock = None
     try:
+        if storage is not None:  # before anything is read or written: one driver per study
+            lock = StudyLock(storage, name).acquire()
         info = store.study(name)
         if info is not None and not resume:
             raise StudyExists(f"study {name!r} already exists in {storage}; resume it (resume=True, or --resume on the "
@@ -120,13 +127,15 @@ def tune(
         if info is None:
             store.create_study(name, space=space.to_json(), method=method_name, direction=direction, metric=metric, seed=seed)
         loop = _Loop(store, name, searcher, work, executor_, seed=seed, max_trials=max_trials, timeout=timeout,
-                     target=target, progress=progress, callbacks=callbacks,
+                     trial_timeout=trial_timeout, lock=lock, target=target, progress=progress, callbacks=callbacks,
                      max_consecutive_failures=max_consecutive_failures, result_args=dict(
                          space=space, direction=direction, metric=metric, study=name, method=method_name, seed=seed,
                          storage=storage, objective=work, searcher=searcher))
         records = loop.run(resume_state=info["searcher_state"] if info else None)
     finally:
         executor_.close()
+        if lock is not None:
+            lock.release()
         store.close()
     result = TuneResult(records, **loop.result_args)
     if not result.completed:
@@ -159,9 +168,11 @@ class _Loop:
 
     def __init__(self, store: Store, study: str, searcher: Any, objective: Callable, executor: Any, *,
                  seed: int, max_trials: int | None, timeout: float | None, target: float | None, progress: bool,
-                 callbacks: Sequence[Callable], max_consecutive_failures: int | None, result_args: dict) -> None:
+                 callbacks: Sequence[Callable], max_consecutive_failures: int | None, result_args: dict,
+                 trial_timeout: float | None = None, lock: StudyLock | None = None) -> None:
         self.store, self.study, self.searcher, self.objective, self.executor = store, study, searcher, objective, executor
         self.seed, self.max_trials, self.timeout, self.target = seed, max_trials, timeout, target
+        self.trial_timeout, self.lock = trial_timeout, lock
         self.callbacks, self.max_consecutive_failures, self.result_args = callbacks, max_consecutive_failures, result_args
         self.progress = progress
         self.direction = result_args["direction"]
@@ -175,13 +186,20 @@ class _Loop:
         if resume_state is not None:
             self.searcher.load_state_dict(resume_state)
         rerun = [t for t in records.values() if t.state is TrialState.RUNNING]
+        for trial in [t for t in rerun if t.attempts >= 2]:  # no poison trials: it killed the process twice
+            rerun.remove(trial)
+            records[trial.number] = self._finish(trial, _died_twice(trial))
         if records:
             log.info("resuming study %r: %d finished trials, %d to re-run", self.study, len(records) - len(rerun), len(rerun))
         finished = [t for t in records.values() if t.state.is_finished()]
         self.best = self._best_of(finished)
         next_number = max(records, default=-1) + 1
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        set_limits = getattr(self.executor, "set_limits", None)
+        if callable(set_limits):
+            set_limits(trial_timeout=self.trial_timeout, deadline=deadline)
         running: dict[Any, Trial] = {}
+        starting: list[Trial] = []
         suspects: list[Trial] = []  # trials whose worker process died: each is run again, alone, to find the culprit
         alone: set[int] = set()
         exhausted, stopping = False, self._target_reached()
@@ -209,11 +227,13 @@ class _Loop:
                             next_number += 1
                 else:
                     batch = []
-                batch = [t.replace(started=time.time(), state=TrialState.RUNNING) for t in batch]
+                batch = [t.replace(started=time.time(), state=TrialState.RUNNING, attempts=t.attempts + 1) for t in batch]
                 if batch:
                     self.store.save(self.study, batch, self.searcher.state_dict())  # one transaction
+                starting = list(batch)  # a serial executor runs the trial inside submit
                 for trial in batch:
                     running[self._submit(trial)] = trial
+                    starting.remove(trial)
                 if not running:
                     if not (exhausted or stopping) and (self.max_trials is None or len(finished) < self.max_trials):
                         raise RuntimeError(f"searcher {self.searcher.name!r} suggested nothing while no trial was running")
@@ -221,6 +241,10 @@ class _Loop:
                 wait = None if deadline is None or stopping else max(0.0, deadline - time.monotonic())
                 for future in self.executor.wait(list(running), timeout=wait):
                     trial, outcome = running.pop(future), _outcome_of(future)
+                    if outcome.get("cancelled"):  # the run's timeout cut it short: kept RUNNING, resume re-runs it
+                        self.store.save(self.study, trial.replace(attempts=trial.attempts - 1))
+                        stopping = True
+                        continue
                     if outcome.get("worker_died") and len(running) + len(suspects) > 0 and trial.number not in alone:
                         alone.add(trial.number)  # it may have died with a neighbour that killed the process
                         suspects.append(trial)
@@ -235,12 +259,20 @@ class _Loop:
                     if limit is not None and failures_in_a_row >= limit and not stopping:
                         log.error("stopping: %d trials in a row failed; the last error:\n%s", failures_in_a_row, trial.error)
                         stopping = True
+                if self.lock is not None and self.lock.lost:
+                    raise StudyLocked(f"study {self.study!r}: another driver took the lock (this driver's heartbeat "
+                                      "stalled); stopping without writing more")
+        except BaseException:  # Ctrl-C, a worker that cannot load the objective, ...: the study stays resumable
+            interrupted = [t.replace(attempts=t.attempts - 1) for t in [*running.values(), *starting]]  # not their fault
+            if interrupted and not (self.lock is not None and self.lock.lost):
+                self.store.save(self.study, interrupted)
+            raise
         finally:
             bar.close()
         return self.store.trials(self.study)
 
     def _submit(self, trial: Trial) -> Any:
-        report = None
+        report = None  # executors that stream reports carry them from the worker to the searcher
         if getattr(self.executor, "streams_reports", False):
             number = trial.number
 
@@ -301,10 +333,14 @@ def _outcome_of(future: Any) -> dict:
         return future.result()
     except Exception as exc:
         now = time.time()
-        died = isinstance(exc, BrokenProcessPool)
-        reason = "its worker process died (out of memory, or a crash in native code)" if died else f"{type(exc).__name__}: {exc}"
-        return {"state": TrialState.FAILED.value, "value": None, "started": now, "finished": now, "worker_died": died,
-                "error": f"the executor could not run the trial: {reason}"}
+        return {"state": TrialState.FAILED.value, "value": None, "started": now, "finished": now,
+                "error": f"the executor could not run the trial: {type(exc).__name__}: {exc}"}
+
+
+def _died_twice(trial: Trial) -> dict:
+    """The record of a trial whose process died under it on two attempts: FAILED, so it cannot poison the study."""
+    return {"state": TrialState.FAILED.value, "value": None, "started": trial.started, "finished": time.time(),
+            "error": f"the process died while running this trial twice ({trial.attempts} attempts); it is not run again"}
 
 
 def _progress_bar(enabled: bool, total: int | None, initial: int, best: Trial | None) -> Any:
@@ -344,6 +380,7 @@ def _check_options(**o: Any) -> None:
 
     positive("max_trials", o["max_trials"], numbers.Integral)
     positive("timeout", o["timeout"], numbers.Real)
+    positive("trial_timeout", o["trial_timeout"], numbers.Real)
     positive("max_consecutive_failures", o["max_consecutive_failures"], numbers.Integral)
     if o["target"] is not None and (not isinstance(o["target"], numbers.Real) or isinstance(o["target"], bool)):
         raise TypeError(f"target must be a number or None, got {o['target']!r}")

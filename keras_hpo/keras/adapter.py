@@ -324,6 +324,10 @@ class KerasObjective:
         if len(arrays) == 4 and "validation_split" in space:
             log.warning("validation_split is ignored: data=(x_train, y_train, x_val, y_val) gives the validation set")
 
+    def warm_up(self) -> None:
+        """Import Keras (a worker process does this before its first trial, so trial_timeout counts training only)."""
+        _keras()
+
     def bind_study(self, *, seed: int, direction: str) -> None:
         """Called by ``tune`` once the study is known: its seed (to find earlier trials' weights) and direction."""
         self.study_seed, self.direction = int(seed), direction
