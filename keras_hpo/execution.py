@@ -59,6 +59,8 @@ def run_trial(objective: Callable, params: dict, *, seed: int | None, budget: fl
             raise TypeError(f"the objective must return an Outcome, got {type(outcome).__name__}")
         record.update(metrics=outcome.metrics, curve=list(outcome.curve), folds=list(outcome.folds),
                       artifact=outcome.artifact, value=outcome.value)
+        if outcome.files:
+            record["files"] = dict(outcome.files)
         if not is_finite_number(outcome.value):
             record.update(state=TrialState.FAILED.value, error=f"the objective value is {outcome.value!r}, not a finite number")
         else:
@@ -380,8 +382,12 @@ class ProcessExecutor(_Limits):
             self._remove(worker)
 
 
-def _dask_trial(key: str, blob: bytes, fn: Callable, args: tuple, kwargs: dict) -> dict[str, Any]:
-    """On a Dask worker: load the shared objective once per process (cloudpickle), then run the trial."""
+def _dask_trial(key: str, blob: bytes, fn: Callable, args: tuple, kwargs: dict,
+                files: dict[str, bytes] | None = None) -> dict[str, Any]:
+    """On a Dask worker: load the shared objective once per process (cloudpickle), then run the trial.
+
+    ``files`` are the driver's kept weights of the trial this one continues (``resume_from``).
+    """
     if key not in _SHARED:
         import cloudpickle
 
@@ -389,6 +395,8 @@ def _dask_trial(key: str, blob: bytes, fn: Callable, args: tuple, kwargs: dict) 
             _SHARED[key] = cloudpickle.loads(blob)
         except BaseException:
             return {"setup_failed": traceback.format_exc()}
+    if files:
+        _SHARED[key].install_files(files)
     return fn(Shared(key), *args, **kwargs)
 
 
@@ -429,6 +437,7 @@ class DaskExecutor(_Limits):
         self.n_workers = threads
         self._prefix = f"keras_hpo-{uuid.uuid4().hex}"
         self._shared: dict[str, Any] = {}
+        self._origins: dict[str, Any] = {}
         self._running: dict[cf.Future, tuple[Any, int, float, Callable | None]] = {}
         self._ids = itertools.count()
         self._reports: Any = None
@@ -436,6 +445,9 @@ class DaskExecutor(_Limits):
     def share(self, obj: Any) -> Shared:
         """Scatter ``obj`` (the objective and its data, as cloudpickle bytes) to every worker once."""
         key = f"{self._prefix}-shared-{len(self._shared)}"
+        self._origins[key] = obj
+        remote = getattr(obj, "remote", None)  # workers may not share the driver's disk: e.g. weights come back
+        obj = remote() if callable(remote) else obj
         self._shared[key] = self.client.scatter(_dumps(obj, "the objective (model_fn and data)"), broadcast=True,
                                                 hash=False)
         return Shared(key)
@@ -449,8 +461,10 @@ class DaskExecutor(_Limits):
                 self._reports = Queue(f"{self._prefix}-reports", client=self.client)
             kwargs["report"] = _DaskReport(self._prefix, task)
         if args and isinstance(args[0], Shared):
-            remote = self.client.submit(_dask_trial, args[0].key, self._shared[args[0].key], fn, args[1:], kwargs,
-                                        pure=False)
+            key = args[0].key
+            files_for = getattr(self._origins[key], "files_for", None)
+            files = files_for(kwargs["resume_from"]) if kwargs.get("resume_from") is not None and callable(files_for) else None
+            remote = self.client.submit(_dask_trial, key, self._shared[key], fn, args[1:], kwargs, files, pure=False)
         else:
             remote = self.client.submit(fn, *args, pure=False, **kwargs)
         future: cf.Future = cf.Future()

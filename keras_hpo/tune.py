@@ -288,6 +288,9 @@ class _Loop:
             curve=outcome.get("curve") or [], folds=outcome.get("folds") or [], started=outcome["started"],
             finished=outcome["finished"], error=outcome.get("error"),
         )
+        receive = getattr(self.objective, "receive_files", None)
+        if outcome.get("files") and callable(receive):  # weights written on another machine
+            receive(outcome["files"])
         if done.state is TrialState.FAILED:
             log.warning("trial %d failed: %s", done.number, (done.error or "").strip().splitlines()[-1:])
         self.searcher.tell(done)
