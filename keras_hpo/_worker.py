@@ -7,7 +7,7 @@ over one socket (file descriptor ``FD``), with messages pickled by
 bytes, so lambdas, closures and functions defined in a notebook cell arrive
 whole.
 
-Driver -> worker: ``("setup", sys_path, modules, shared)``, ``("run", id, payload, wants_reports)``,
+Driver -> worker: ``("setup", sys_path, shared)``, ``("run", id, payload, wants_reports)``,
 ``("decision", "CONTINUE" | "STOP")``, ``("stop",)``.
 Worker -> driver: ``("ready", pid)`` or ``("setup_failed", traceback)``, ``("report", id, step, value)``
 (then waits for the decision), ``("done", id, record)``.
@@ -19,7 +19,6 @@ driver's pid is no longer its parent or the socket closes.
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import sys
@@ -70,17 +69,16 @@ def main(fd: int, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the driver decides
     conn = Connection(fd)
     try:
-        _, path, modules, shared = conn.recv()
+        _, path, shared = conn.recv()
         sys.path[:] = [p for p in path if p not in sys.path] + sys.path
         import cloudpickle
 
         from . import execution
 
-        for name in modules:  # heavy libraries the driver already uses: imported before the first trial's clock starts
-            importlib.import_module(name)
-        for key, blob in shared.items():
+        for key, blob in shared.items():  # this imports the modules the objective's functions use
             execution._SHARED[key] = cloudpickle.loads(blob)
-            warm_up = getattr(execution._SHARED[key], "warm_up", None)
+        for objective in execution._SHARED.values():  # e.g. Keras, imported lazily by the adapter
+            warm_up = getattr(objective, "warm_up", None)
             if callable(warm_up):
                 warm_up()
     except BaseException:

@@ -158,8 +158,6 @@ class Shared:
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OPENBLAS_NUM_THREADS",
                 "MKL_NUM_THREADS")
-#: libraries a worker imports before it says it is ready, when the driver has them loaded
-_HEAVY_MODULES = ("tensorflow", "keras", "torch", "jax")
 
 
 def _dumps(obj: Any, what: str) -> bytes:
@@ -193,7 +191,7 @@ class _Task:
 class _Worker:
     """One worker process and the driver's end of its socket."""
 
-    def __init__(self, threads: int, modules: list[str], shared: dict[str, bytes]) -> None:
+    def __init__(self, threads: int, shared: dict[str, bytes]) -> None:
         here, child = multiprocessing.Pipe(duplex=True)
         package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env = dict(os.environ, **{var: str(threads) for var in _THREAD_VARS})
@@ -207,7 +205,7 @@ class _Worker:
         self.task: _Task | None = None
         self.tasks_done = 0
         try:
-            self.conn.send(("setup", list(sys.path), modules, shared))
+            self.conn.send(("setup", list(sys.path), shared))
         except OSError:
             pass  # it died at once; the driver reads the reason from its exit
 
@@ -260,8 +258,7 @@ class ProcessExecutor(_Limits):
 
     def _dispatch(self) -> None:
         while len(self._workers) < self.n_workers:
-            modules = [m for m in _HEAVY_MODULES if m in sys.modules]
-            self._workers.append(_Worker(self._threads, modules, self._shared))
+            self._workers.append(_Worker(self._threads, self._shared))
         for worker in self._workers:
             if self._queue and worker.ready and worker.task is None:
                 task = self._queue.pop(0)
