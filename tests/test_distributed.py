@@ -121,3 +121,24 @@ def test_a_hanging_trial_on_dask_is_failed_by_trial_timeout(client):
     assert hung.state is kh.TrialState.FAILED and "trial_timeout" in hung.error
     assert result.best_value == 0.1
     assert sum(client.nthreads().values()) == 2  # the stuck worker was restarted, not lost
+
+
+class _LoadsOnlyInTheDriver:
+    """Unpickling it anywhere but in the driver raises, as a function from a module the workers lack would."""
+
+    def __init__(self):
+        self.driver = os.getpid()
+
+    def __setstate__(self, state):
+        if os.getpid() != state["driver"]:
+            raise ImportError("No module named 'only_on_my_laptop'")
+        self.__dict__.update(state)
+
+    def __call__(self, params):
+        return params["x"]
+
+
+@pytest.mark.slow
+def test_a_dask_worker_that_cannot_load_the_objective_raises_its_real_error(client):
+    with pytest.raises(kh.WorkerError, match="only_on_my_laptop"):
+        kh.tune(_LoadsOnlyInTheDriver(), {"x": kh.Float(0, 1)}, max_trials=4, executor=client, seed=0, progress=False)
