@@ -324,3 +324,36 @@ def test_reports_from_worker_processes_reach_the_searcher_and_stop_trials():
     assert {t.metrics["steps"] for t in result.records} == {2}
     assert {t.metrics["pid"] for t in result.records}.isdisjoint({os.getpid()})
     assert len(searcher.reports) == 12 and {pid for *_, pid in searcher.reports} == {os.getpid()}
+
+
+def _dies(params):
+    if params["x"] > 0.8:
+        os.kill(os.getpid(), signal.SIGKILL)  # what the out-of-memory killer does
+    if params["x"] > 0.6:
+        os._exit(3)
+    return params["x"]
+
+
+def test_a_dead_worker_is_described_by_its_exit_code_or_signal():
+    trials = [{"x": 0.9}, {"x": 0.7}, {"x": 0.1}]
+    result = kh.tune(_dies, SPACE, method=kh.searchers.get("manual", trials=trials), n_jobs=2, seed=0, progress=False)
+    errors = {t.params["x"]: t.error for t in result.records}
+    assert "killed by SIGKILL, e.g. by the out-of-memory killer" in errors[0.9]
+    assert "exit code 3" in errors[0.7]
+    assert result.best_value == 0.1
+
+
+@pytest.mark.slow
+def test_the_readme_parallel_examples_run(tmp_path, monkeypatch):
+    import re
+
+    monkeypatch.chdir(tmp_path)
+    readme = (ROOT / "README.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "trial_timeout=" in b)
+    block = re.sub(r"max_trials=\d+", "max_trials=6", block).replace("n_workers=4", "n_workers=2")
+    namespace = {"kh": kh, "space": SPACE, "objective": lambda p: (p["x"] - 0.5) ** 2}
+    exec(compile(block, "README", "exec"), namespace)
+    try:
+        assert len(namespace["result"].completed) == 6
+    finally:
+        namespace["client"].close()

@@ -89,3 +89,14 @@ def test_bandit_rungs_continue_from_weights_across_workers(separate_client, digi
         parent = by_number[trial.resume_from]
         assert trial.curve[: len(parent.curve)] == parent.curve
         assert len(trial.curve) == int(trial.budget)
+
+
+@pytest.mark.slow
+def test_serial_keras_training_is_interrupted_by_trial_timeout(digits):
+    start = __import__("time").monotonic()
+    manual = kh.searchers.get("manual", trials=[{"units": 8, "epochs": 1}, {"units": 8, "epochs": 10000}])
+    result = kh.tune(kh.keras.mlp(64, 10), {"units": [8], "epochs": kh.Int(1, 10000), "batch_size": 16}, data=digits,
+                     metric="val_accuracy", method=manual, trial_timeout=15, seed=0, progress=False)
+    long = result.records[1]
+    assert long.state is kh.TrialState.FAILED and long.error.startswith("trial_timeout:")
+    assert __import__("time").monotonic() - start < 90
