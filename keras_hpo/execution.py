@@ -31,7 +31,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import traceback
 import uuid
@@ -513,7 +512,7 @@ class DaskExecutor(_Limits):
 
     def _enforce_limits(self) -> None:
         now = time.monotonic()
-        for future, (remote, task, started, report) in list(self._running.items()):
+        for future, (remote, _task, started, _report) in list(self._running.items()):
             which = None if future.done() else self._expired(started, now)
             if which is None:
                 continue

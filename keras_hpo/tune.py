@@ -22,8 +22,8 @@ import numpy as np
 from . import searchers as _searchers
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists, StudyLocked
 from .execution import make_executor, run_trial
-from .locking import StudyLock
 from .experiment import CrossValidated, as_splitter
+from .locking import StudyLock
 from .objective import make_objective
 from .result import TuneResult
 from .space import Space
