@@ -239,6 +239,7 @@ class ProcessExecutor(_Limits):
         self._queue: list[_Task] = []
         self._ids = itertools.count()
         self._threads = max(1, (os.cpu_count() or 1) // self.n_workers)
+        self._retired: list[_Worker] = []  # stopping by themselves
 
     def share(self, obj: Any) -> Shared:
         """Send ``obj`` (the objective and its data) to each worker once, when it starts, not with every trial."""
@@ -332,13 +333,14 @@ class ProcessExecutor(_Limits):
         return worker.kill()
 
     def _retire(self, worker: _Worker) -> None:
-        """Replace a worker that ran its share of trials (Keras leaks a little memory per model)."""
+        """Replace a worker that ran its share of trials (Keras leaks a little memory per model); it exits by itself."""
         try:
             worker.conn.send(("stop",))
-            worker.proc.wait(timeout=2)
-        except (OSError, subprocess.TimeoutExpired):
+        except OSError:
             pass
-        self._remove(worker)
+        self._workers.remove(worker)
+        worker.conn.close()
+        self._retired = [w for w in self._retired if w.proc.poll() is None] + [worker]
 
     def _enforce_limits(self) -> None:
         now = time.monotonic()
@@ -376,6 +378,12 @@ class ProcessExecutor(_Limits):
                 pass
         for worker in list(self._workers):
             self._remove(worker)
+        for worker in self._retired:
+            try:
+                worker.proc.wait(timeout=max(0.0, end - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                worker.proc.kill()
+                worker.proc.wait()
 
 
 def _dask_trial(key: str, blob: bytes, fn: Callable, args: tuple, kwargs: dict,

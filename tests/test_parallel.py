@@ -357,3 +357,16 @@ def test_the_readme_parallel_examples_run(tmp_path, monkeypatch):
         assert len(namespace["result"].completed) == 6
     finally:
         namespace["client"].close()
+
+
+def _pid(params):
+    return {"value": params["x"], "pid": os.getpid()}
+
+
+def test_workers_are_recycled_after_their_share_of_trials():
+    from keras_hpo.execution import ProcessExecutor
+
+    executor = ProcessExecutor(2, max_tasks_per_child=2)
+    result = kh.tune(_pid, SPACE, max_trials=8, executor=executor, metric="value", seed=0, progress=False)
+    assert len(result.completed) == 8
+    assert len({t.metrics["pid"] for t in result.records}) >= 4  # each worker ran at most two trials
