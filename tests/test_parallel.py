@@ -370,3 +370,33 @@ def test_workers_are_recycled_after_their_share_of_trials():
     result = kh.tune(_pid, SPACE, max_trials=8, executor=executor, metric="value", seed=0, progress=False)
     assert len(result.completed) == 8
     assert len({t.metrics["pid"] for t in result.records}) >= 4  # each worker ran at most two trials
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_serial_mode_leaves_the_running_trial_resumable(tmp_path):
+    script = _script(tmp_path, """
+        import sys, time
+        import keras_hpo as kh
+
+        def objective(params):
+            print("trial", flush=True)
+            time.sleep(0.3 if len(sys.argv) > 2 else 3600)
+            return params["x"]
+
+        kh.tune(objective, {"x": kh.Float(0, 1)}, max_trials=3, storage=sys.argv[1], study="s", seed=0,
+                resume=len(sys.argv) > 2, progress=False)
+    """)
+    db = str(tmp_path / "i.db")
+    driver = subprocess.Popen([sys.executable, str(script), db], env=_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    assert driver.stdout.readline().strip() == "trial"
+    driver.send_signal(signal.SIGINT)
+    _, err = driver.communicate(timeout=30)
+    assert "KeyboardInterrupt" in err
+    (cut,) = kh.load(db, "s").records
+    assert cut.state is kh.TrialState.RUNNING and cut.attempts == 0
+    again = subprocess.run([sys.executable, str(script), db, "resume"], env=_env(), capture_output=True, text=True,
+                           timeout=60)
+    assert again.returncode == 0, again.stderr
+    records = kh.load(db, "s").records
+    assert [t.state for t in records] == [kh.TrialState.COMPLETE] * 3 and records[0].params == cut.params
