@@ -322,7 +322,7 @@ class ProcessExecutor(_Limits):
         if worker.task is not None:
             now = time.time()
             worker.task.future.set_result({
-                "state": TrialState.FAILED.value, "value": None, "started": now, "finished": now, "worker_died": True,
+                "state": TrialState.FAILED.value, "value": None, "started": now, "finished": now,
                 "error": f"the executor could not run the trial: its worker process died ({_death(code)})"})
         elif not worker.ready:
             raise WorkerError(f"a worker process ended before it was ready ({_death(code)}); "

@@ -200,8 +200,6 @@ class _Loop:
             set_limits(trial_timeout=self.trial_timeout, deadline=deadline)
         running: dict[Any, Trial] = {}
         starting: list[Trial] = []
-        suspects: list[Trial] = []  # trials whose worker process died: each is run again, alone, to find the culprit
-        alone: set[int] = set()
         exhausted, stopping = False, self._target_reached()
         failures_in_a_row = 0
         bar = _progress_bar(self.progress, self._total(), len(finished), self.best)
@@ -212,9 +210,7 @@ class _Loop:
                 room = self.executor.n_workers - len(running)
                 if self.max_trials is not None:
                     room = min(room, self.max_trials - len(finished) - len(running))
-                if suspects:  # a suspect runs alone, once the others are done
-                    batch = [suspects.pop(0)] if not running else []
-                elif not (exhausted or stopping) and room > 0:
+                if not (exhausted or stopping) and room > 0:
                     batch = [rerun.pop(0) for _ in range(min(room, len(rerun)))]
                     if len(batch) < room:
                         try:
@@ -244,10 +240,6 @@ class _Loop:
                     if outcome.get("cancelled"):  # the run's timeout cut it short: kept RUNNING, resume re-runs it
                         self.store.save(self.study, trial.replace(attempts=trial.attempts - 1))
                         stopping = True
-                        continue
-                    if outcome.get("worker_died") and len(running) + len(suspects) > 0 and trial.number not in alone:
-                        alone.add(trial.number)  # it may have died with a neighbour that killed the process
-                        suspects.append(trial)
                         continue
                     trial = self._finish(trial, outcome)
                     finished.append(trial)
