@@ -541,7 +541,8 @@ class KerasObjective:
             log.warning("could not keep the best model's weights (%s); best_model() will retrain it", exc)
             return
         _write_json(self._path(_BEST), {"seed": seed, "value": value, "file": name, "params": dict(params)})
-        self._written += [name, _BEST]
+        if self._ship:
+            self._written += [name, _BEST]
         if old and old != name:
             try:
                 os.remove(self._path(old))
@@ -552,7 +553,8 @@ class KerasObjective:
         path = self._path(f"seed-{seed}.weights.h5")
         model.save_weights(path)
         _write_json(self._path(f"seed-{seed}.json"), {"epochs": watch.epochs, "history": watch.history})
-        self._written += [f"seed-{seed}.weights.h5", f"seed-{seed}.json"]
+        if self._ship:
+            self._written += [f"seed-{seed}.weights.h5", f"seed-{seed}.json"]
         return path
 
     def _restore(self, model: Any, resume_from: int | None) -> tuple[int, dict[str, list]]:
