@@ -169,7 +169,7 @@ def test_timeout_ends_the_run_on_time_while_trials_hang_and_leaves_them_resumabl
     manual = kh.searchers.get("manual", trials=trials)
     started = time.monotonic()
     result = kh.tune(_sleeps, SPACE, method=manual, timeout=3, n_jobs=n_jobs, storage=db, seed=0, progress=False)
-    assert time.monotonic() - started < 3 + GRACE + (2.0 if n_jobs > 1 else 0.0)  # + worker start-up
+    assert time.monotonic() - started < 3 + GRACE
     states = {t.params["x"]: t.state for t in result.records}
     assert states[0.1] is kh.TrialState.COMPLETE
     cut = [t for t in result.records if t.state is kh.TrialState.RUNNING]
