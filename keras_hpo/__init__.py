@@ -15,7 +15,18 @@ import importlib
 from typing import Any
 
 from . import searchers
-from .errors import AllTrialsFailed, KerasHpoError, SearchExhausted, StudyExists, StudyLocked, WorkerError
+from .define_by_run import HyperParameters
+from .errors import (
+    AllTrialsFailed,
+    KerasHpoError,
+    ResumeMismatch,
+    SearchExhausted,
+    StoreError,
+    StudyExists,
+    StudyLocked,
+    UnsafePath,
+    WorkerError,
+)
 from .experiment import CV, Holdout
 from .result import TuneResult
 from .searchers import Searcher
@@ -27,9 +38,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "tune", "load", "Space", "Float", "Int", "Choice", "Fixed", "Trial", "TrialState", "Suggestion", "Decision",
-    "TuneResult", "Searcher", "searchers", "SearchExhausted", "AllTrialsFailed", "StudyExists", "StudyLocked", "WorkerError",
-    "KerasHpoError",
-    "CV", "Holdout", "keras",
+    "TuneResult", "Searcher", "searchers", "SearchExhausted", "AllTrialsFailed", "StudyExists", "KerasHpoError",
+    "CV", "Holdout", "keras", "HyperParameters",
+    "ResumeMismatch", "StoreError", "UnsafePath", "StudyLocked", "WorkerError",
 ]
 
 _LAZY = {"keras": ".keras", "testing": ".testing", "plots": ".plots"}

@@ -7,7 +7,7 @@ over one socket (file descriptor ``FD``), with messages pickled by
 bytes, so lambdas, closures and functions defined in a notebook cell arrive
 whole.
 
-Driver -> worker: ``("setup", sys_path, shared)``, ``("run", id, payload, wants_reports)``,
+Driver -> worker: ``("setup", sys_path, sys_argv, shared)``, ``("run", id, payload, wants_reports)``,
 ``("decision", "CONTINUE" | "STOP")``, ``("stop",)``.
 Worker -> driver: ``("ready", pid)`` or ``("setup_failed", traceback)``, ``("report", id, step, value)``
 (then waits for the decision), ``("done", id, record)``.
@@ -27,6 +27,26 @@ import time
 import traceback
 from multiprocessing.connection import Connection
 from typing import Any
+
+
+def dumps(obj: Any) -> bytes:
+    """The wire format from the driver to its workers: cloudpickle, so lambdas and notebook functions travel whole."""
+    import cloudpickle
+
+    return cloudpickle.dumps(obj)
+
+
+def loads(blob: bytes) -> Any:
+    """In a worker: the objective or trial its own driver sent (never stored data, which is JSON only).
+
+    The bytes come from the driver process over the worker's private socket (or, on
+    Dask, from the driver through the user's own cluster): the code the user asked to
+    run, as with any process pool. This module is the only place in keras_hpo that
+    unpickles.
+    """
+    import cloudpickle
+
+    return cloudpickle.loads(blob)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -69,14 +89,13 @@ def main(fd: int, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the driver decides
     conn = Connection(fd)
     try:
-        _, path, shared = conn.recv()
+        _, path, argv, shared = conn.recv()
         sys.path[:] = [p for p in path if p not in sys.path] + sys.path
-        import cloudpickle
-
+        sys.argv[:] = argv  # as multiprocessing does: the driver's command line, for code that reads it
         from . import execution
 
         for key, blob in shared.items():  # this imports the modules the objective's functions use
-            execution._SHARED[key] = cloudpickle.loads(blob)
+            execution._SHARED[key] = loads(blob)
         for objective in execution._SHARED.values():  # e.g. Keras, imported lazily by the adapter
             warm_up = getattr(objective, "warm_up", None)
             if callable(warm_up):
@@ -94,7 +113,7 @@ def main(fd: int, parent: int) -> None:
             return
         _, task, payload, wants_reports = message
         try:
-            fn, args, kwargs = cloudpickle.loads(payload)
+            fn, args, kwargs = loads(payload)
             if wants_reports:
                 kwargs["report"] = _Report(conn, task)
             record = fn(*args, **kwargs)

@@ -28,6 +28,21 @@ class StudyExists(KerasHpoError, ValueError):
     """The study name is taken in the store and ``resume`` was not asked for."""
 
 
+class UnsafePath(KerasHpoError, ValueError):
+    """A path read from a file (or built from a name) leads outside the folder it must stay in; it is never opened."""
+
+
+class StoreError(KerasHpoError, ValueError):
+    """A storage file cannot be used: not a keras_hpo store, empty, corrupted, tampered, or of a newer version.
+
+    The message names the file and the problem.
+    """
+
+
+class ResumeMismatch(KerasHpoError, ValueError):
+    """``resume=True`` with options that differ from the stored study's; the message lists every difference."""
+
+
 class WorkerError(KerasHpoError, RuntimeError):
     """A worker could not start or could not load the objective; the message holds the worker's own traceback."""
 

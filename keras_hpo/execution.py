@@ -41,6 +41,7 @@ from .errors import WorkerError
 from .interrupt import TrialInterrupted, time_limit
 from .objective import Outcome, is_finite_number
 from .trial import Decision, TrialState
+from .values import storable
 
 __all__ = ["run_trial", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor", "resolve_n_jobs"]
 
@@ -68,7 +69,7 @@ def run_trial(objective: Callable, params: dict, *, seed: int | None, budget: fl
         record.update(state=TrialState.FAILED.value, value=None,
                       error="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     record["finished"] = time.time()
-    return record
+    return storable(record, params)  # plain JSON data: crosses process boundaries and fits the store, or FAILED
 
 
 def _stopped(reason: str, *, cancelled: bool) -> dict[str, Any]:
@@ -160,10 +161,10 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THR
 
 
 def _dumps(obj: Any, what: str) -> bytes:
-    import cloudpickle
+    from ._worker import dumps
 
     try:
-        return cloudpickle.dumps(obj)
+        return dumps(obj)
     except Exception as exc:
         raise TypeError(f"{what} cannot be sent to worker processes ({type(exc).__name__}: {exc}); "
                         "it holds something that does not pickle (an open file, a lock, a generator); "
@@ -204,7 +205,7 @@ class _Worker:
         self.task: _Task | None = None
         self.tasks_done = 0
         try:
-            self.conn.send(("setup", list(sys.path), shared))
+            self.conn.send(("setup", list(sys.path), list(sys.argv), shared))
         except OSError:
             pass  # it died at once; the driver reads the reason from its exit
 
@@ -393,10 +394,10 @@ def _dask_trial(key: str, blob: bytes, fn: Callable, args: tuple, kwargs: dict,
     ``files`` are the driver's kept weights of the trial this one continues (``resume_from``).
     """
     if key not in _SHARED:
-        import cloudpickle
+        from ._worker import loads
 
         try:
-            _SHARED[key] = cloudpickle.loads(blob)
+            _SHARED[key] = loads(blob)
         except BaseException:
             return {"setup_failed": traceback.format_exc()}
     if files:
@@ -441,6 +442,7 @@ class DaskExecutor(_Limits):
         self.n_workers = threads
         self._prefix = f"keras_hpo-{uuid.uuid4().hex}"
         self._shared: dict[str, Any] = {}
+        self._blobs: dict[str, bytes] = {}
         self._origins: dict[str, Any] = {}
         self._running: dict[cf.Future, tuple[Any, int, float, Callable | None]] = {}
         self._ids = itertools.count()
@@ -452,8 +454,8 @@ class DaskExecutor(_Limits):
         self._origins[key] = obj
         remote = getattr(obj, "remote", None)  # workers may not share the driver's disk: e.g. weights come back
         obj = remote() if callable(remote) else obj
-        self._shared[key] = self.client.scatter(_dumps(obj, "the objective (model_fn and data)"), broadcast=True,
-                                                hash=False)
+        self._blobs[key] = _dumps(obj, "the objective (model_fn and data)")
+        self._shared[key] = self.client.scatter(self._blobs[key], broadcast=True, hash=False)
         return Shared(key)
 
     def submit(self, fn: Callable, /, *args: Any, report: Callable | None = None, **kwargs: Any) -> cf.Future:
@@ -466,6 +468,10 @@ class DaskExecutor(_Limits):
             kwargs["report"] = _DaskReport(self._prefix, task)
         if args and isinstance(args[0], Shared):
             key = args[0].key
+            if self._shared[key].status != "finished":
+                # every worker that held the shared objective died (killed trials, restarts): scatter it again,
+                # so the next trials do not fail for want of it
+                self._shared[key] = self.client.scatter(self._blobs[key], broadcast=True, hash=False)
             files_for = getattr(self._origins[key], "files_for", None)
             files = files_for(kwargs["resume_from"]) if kwargs.get("resume_from") is not None and callable(files_for) else None
             remote = self.client.submit(_dask_trial, key, self._shared[key], fn, args[1:], kwargs, files, pure=False)
@@ -480,8 +486,13 @@ class DaskExecutor(_Limits):
                 result = done.result()
             except BaseException as exc:  # noqa: BLE001 - any remote failure becomes the trial's record
                 now = time.time()
+                died = isinstance(exc, cf.CancelledError) or type(exc).__name__ == "KilledWorker"
+                reason = f"{type(exc).__name__}: {exc}"
+                if died:
+                    reason = f"its Dask worker died, or the data it needed died with one ({reason})"
                 result = {"state": TrialState.FAILED.value, "value": None, "started": now, "finished": now,
-                          "error": f"the executor could not run the trial: {type(exc).__name__}: {exc}"}
+                          "worker_died": died,  # it may have died beside a trial that killed the worker: re-run alone
+                          "error": f"the executor could not run the trial: {reason}"}
             if not future.done():
                 future.set_result(result)
 

@@ -16,6 +16,7 @@ import pytest
 
 import keras_hpo as kh
 from keras_hpo.locking import StudyLock
+from keras_hpo.storage import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,6 +128,7 @@ def test_the_lock_of_a_dead_process_on_this_machine_is_taken_over_at_once(tmp_pa
     db = str(tmp_path / "d.db")
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     pid = int(dead.stdout)
+    Store(db).close()  # a store (the lock lives in the study's own file)
     StudyLock(db, "s").acquire()._stop.set()
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE study_locks SET pid = ?", (pid,))
