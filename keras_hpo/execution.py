@@ -29,6 +29,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -69,6 +70,7 @@ def run_trial(objective: Callable, params: dict, *, seed: int | None, budget: fl
         record.update(state=TrialState.FAILED.value, value=None,
                       error="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     record["finished"] = time.time()
+    record["metrics"] = {"worker": f"{socket.gethostname()}:{os.getpid()}", **(record.get("metrics") or {})}  # timeline
     return storable(record, params)  # plain JSON data: crosses process boundaries and fits the store, or FAILED
 
 

@@ -23,11 +23,12 @@ import numpy as np
 from . import searchers as _searchers
 from .compat import prepare
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists, StudyLocked
-from .execution import make_executor, run_trial
+from .execution import ProcessExecutor, make_executor, run_trial
 from .experiment import CrossValidated, as_splitter
 from .locking import StudyLock
 from .objective import make_objective
 from .paths import artifacts_dir, check_study_name
+from .quiet import native_log_filter
 from .result import TuneResult
 from .resume import check_resume, replay
 from .space import Space
@@ -79,6 +80,7 @@ def tune(
     progress: bool = True,
     callbacks: Sequence[Callable[[TuneResult, Trial], None]] = (),
     max_consecutive_failures: int | None = 20,
+    tensorboard: str | os.PathLike | None = None,
 ) -> TuneResult:
     """Tune ``model_fn`` over ``space`` and return a ``TuneResult``.
 
@@ -89,6 +91,8 @@ def tune(
     ``keras_hpo.compat``). Every input is checked before the first trial runs. A trial that
     raises or returns NaN is recorded FAILED and the run goes on, and so is a
     trial that runs past ``trial_timeout`` seconds.
+    ``tensorboard="logs/run1"`` writes every finished trial as a TensorBoard HParams
+    session (see ``keras_hpo.tensorboard_hparams``).
     """
     _check_options(max_trials=max_trials, timeout=timeout, trial_timeout=trial_timeout, target=target,
                    direction=direction, seed=seed, callbacks=callbacks,
@@ -112,6 +116,12 @@ def tune(
             check_space(space)
     if max_trials is None and timeout is None and target is None and not (space.finite or searcher.finite_by_itself):
         raise ValueError("max_trials: give max_trials (or timeout=) because the space is continuous and would never run out")
+    board = None
+    if tensorboard is not None:  # the driver writes sessions from the finished records, for any executor
+        from .tensorboard_hparams import TensorBoardWriter
+
+        board = TensorBoardWriter(tensorboard, space, metric=metric, direction=direction)
+        callbacks = (*callbacks, board)
 
     executor_ = make_executor(n_jobs, executor)
     if trial_timeout is not None and not callable(getattr(executor_, "set_limits", None)):
@@ -143,8 +153,11 @@ def tune(
                      max_consecutive_failures=max_consecutive_failures, result_args=dict(
                          space=space, direction=direction, metric=metric, study=name, method=method_name, seed=seed,
                          storage=storage, objective=work, searcher=searcher))
-        records = loop.run(resume_state=info["searcher_state"] if info else None,
-                           resume_told=info["searcher_told"] if info else None)
+        with native_log_filter(active=isinstance(executor_, ProcessExecutor)):  # workers' TensorFlow start-up log
+            records = loop.run(resume_state=info["searcher_state"] if info else None,
+                               resume_told=info["searcher_told"] if info else None)
+        if board is not None:
+            board.write_missing(records)
     finally:
         executor_.close()
         if lock is not None:
@@ -363,9 +376,9 @@ def _died_twice(trial: Trial) -> dict:
 
 
 def _progress_bar(enabled: bool, total: int | None, initial: int, best: Trial | None) -> Any:
-    from tqdm.auto import tqdm
+    from .quiet import progress_bar_class
 
-    bar = tqdm(total=total, initial=initial, disable=not enabled, desc="trials", unit="trial")
+    bar = progress_bar_class()(total=total, initial=initial, disable=not enabled, desc="trials", unit="trial")
     if best is not None:
         bar.set_postfix(best=f"{best.value:.4g}", refresh=False)
     return bar
