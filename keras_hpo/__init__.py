@@ -16,7 +16,17 @@ from typing import Any
 
 from . import searchers
 from .define_by_run import HyperParameters
-from .errors import AllTrialsFailed, KerasHpoError, ResumeMismatch, SearchExhausted, StoreError, StudyExists, UnsafePath
+from .errors import (
+    AllTrialsFailed,
+    KerasHpoError,
+    ResumeMismatch,
+    SearchExhausted,
+    StoreError,
+    StudyExists,
+    StudyLocked,
+    UnsafePath,
+    WorkerError,
+)
 from .experiment import CV, Holdout
 from .result import TuneResult
 from .searchers import Searcher
@@ -30,7 +40,7 @@ __all__ = [
     "tune", "load", "Space", "Float", "Int", "Choice", "Fixed", "Trial", "TrialState", "Suggestion", "Decision",
     "TuneResult", "Searcher", "searchers", "SearchExhausted", "AllTrialsFailed", "StudyExists", "KerasHpoError",
     "CV", "Holdout", "keras", "HyperParameters",
-    "ResumeMismatch", "StoreError", "UnsafePath", "pruners",
+    "ResumeMismatch", "StoreError", "UnsafePath", "StudyLocked", "WorkerError", "pruners",
 ]
 
 _LAZY = {"keras": ".keras", "testing": ".testing", "plots": ".plots", "pruners": ".pruners"}

@@ -41,3 +41,19 @@ class StoreError(KerasHpoError, ValueError):
 
 class ResumeMismatch(KerasHpoError, ValueError):
     """``resume=True`` with options that differ from the stored study's; the message lists every difference."""
+
+
+class WorkerError(KerasHpoError, RuntimeError):
+    """A worker could not start or could not load the objective; the message holds the worker's own traceback."""
+
+
+class StudyLocked(KerasHpoError, RuntimeError):
+    """Another driver runs this study; the message names its host, pid and start time.
+
+    One process (the driver) runs a study at a time; scale out with ``n_jobs`` or a
+    Dask ``executor=`` instead of a second driver.
+    """
+
+    def __init__(self, message: str, host: str = "", pid: int = 0, started: float = 0.0) -> None:
+        super().__init__(message)
+        self.host, self.pid, self.started = host, pid, started

@@ -39,6 +39,8 @@ class Outcome:
     pruned: bool = False
     #: where the trained weights were kept (for continuation and ``best_model``), if anywhere
     artifact: str | None = None
+    #: files a worker on another machine wrote for this trial (name -> bytes), shipped back to the driver
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 def pick_value(metrics: Mapping[str, Any], metric: str | None) -> float:

@@ -18,6 +18,7 @@ import math
 import os
 import sqlite3
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from . import store_file
@@ -61,10 +62,11 @@ CREATE INDEX IF NOT EXISTS trials_told ON trials (study, told);
 """
 
 #: columns added after the first stores were written: (table, column, type); an older file gains them on open
-_ADDED_COLUMNS = (("studies", "method_options", "TEXT"), ("studies", "searcher_told", "INTEGER"))
+_ADDED_COLUMNS = (("studies", "method_options", "TEXT"), ("studies", "searcher_told", "INTEGER"),
+                  ("trials", "attempts", "INTEGER NOT NULL DEFAULT 0"))  # starts of a trial (no poison trials)
 
 _TRIAL_COLUMNS = ("number", "state", "params", "value", "metrics", "curve", "budget", "folds", "seed",
-                  "started", "finished", "error", "resume_from")
+                  "started", "finished", "error", "resume_from", "attempts")
 
 
 class StudyInfo(dict):
@@ -180,7 +182,7 @@ class Store:
                 row = (
                     study, d["number"], d["state"], _json(d["params"]), d["value"], _json(d["metrics"]),
                     _json(d["curve"]), d["budget"], _json(d["folds"]), d["seed"], d["started"], d["finished"],
-                    d["error"], d["resume_from"],
+                    d["error"], d["resume_from"], d["attempts"],
                 )
                 told = None
                 if one.state.is_finished():
@@ -201,10 +203,10 @@ class Store:
     def trials(self, study: str) -> list[Trial]:
         """All trials of ``study`` by number."""
         with problems_named(self.path, f"the trials of study {study!r}"):
-            cursor = self._db.execute(
-                f"SELECT {', '.join(_TRIAL_COLUMNS)} FROM trials WHERE study = ? ORDER BY number", (study,)
-            )
-            return [_row_to_trial(row) for row in cursor]
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(trials)")}
+            columns = [c for c in _TRIAL_COLUMNS if c in have]  # a store opened read-only may predate 'attempts'
+            cursor = self._db.execute(f"SELECT {', '.join(columns)} FROM trials WHERE study = ? ORDER BY number", (study,))
+            return [_row_to_trial(row, columns) for row in cursor]
 
     def told_order(self, study: str) -> list[int]:
         """Numbers of the finished trials in the order the searcher was told about them."""
@@ -215,8 +217,8 @@ class Store:
             return [int(row[0]) for row in cursor]
 
 
-def _row_to_trial(row: tuple) -> Trial:
-    d = dict(zip(_TRIAL_COLUMNS, row))
+def _row_to_trial(row: tuple, columns: Sequence[str] = _TRIAL_COLUMNS) -> Trial:
+    d = dict(zip(columns, row))
     for column in ("params", "metrics", "curve", "folds"):
         d[column] = json.loads(d[column]) if d[column] else ({} if column in ("params", "metrics") else [])
     d["state"] = TrialState(d["state"])
@@ -229,6 +231,7 @@ def _row_to_trial(row: tuple) -> Trial:
     for column in ("value", "budget", "started", "finished"):
         _expect(d[column], (int, float), column, d["number"], optional=True)
     _expect(d["error"], str, "error", d["number"], optional=True)
+    _expect(d.get("attempts", 0), int, "attempts", d["number"])
     return Trial(**d)
 
 

@@ -69,6 +69,9 @@ class Trial:
     finished: float | None = None
     error: str | None = None
     resume_from: int | None = None
+    #: how many times a process started this trial (the store keeps it, so a trial that kills its process is
+    #: re-run once on resume and then recorded FAILED)
+    attempts: int = 0
 
     @property
     def duration(self) -> float | None:

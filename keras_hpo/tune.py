@@ -16,7 +16,6 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -24,10 +23,11 @@ import numpy as np
 from . import searchers as _searchers
 from .budget import trial_cost
 from .compat import prepare
-from .errors import AllTrialsFailed, SearchExhausted, StudyExists
+from .errors import AllTrialsFailed, SearchExhausted, StudyExists, StudyLocked
 from .execution import ProcessExecutor, make_executor, run_trial
 from .experiment import CrossValidated, as_splitter
 from .keras.datasets import check_dataset_options
+from .locking import StudyLock
 from .objective import check_model_fn, make_objective
 from .paths import artifacts_dir, check_study_name
 from .pruners import make_pruner
@@ -75,6 +75,7 @@ def tune(
     cv: Any = None,
     n_jobs: int = 1,
     executor: Any = None,
+    trial_timeout: float | None = None,
     storage: str | None = None,
     study: str | None = None,
     resume: bool = False,
@@ -94,7 +95,8 @@ def tune(
     shape). ``space`` is a dict or ``kh.Space``, or a Hyperopt space; leave it out
     for a KerasTuner-style ``model_fn(hp)``, whose space is discovered (see
     ``keras_hpo.compat``). Every input is checked before the first trial runs. A trial that
-    raises or returns NaN is recorded FAILED and the run goes on. ``fit_kwargs``
+    raises or returns NaN is recorded FAILED and the run goes on, and so is a
+    trial that runs past ``trial_timeout`` seconds. ``fit_kwargs``
     go to every trial's ``model.fit`` (callbacks, class_weight, sample_weight, ...).
     ``tensorboard="logs/run1"`` writes every finished trial as a TensorBoard HParams
     session (see ``keras_hpo.tensorboard_hparams``).
@@ -106,8 +108,8 @@ def tune(
     then counts epochs.
     """
     check_model_fn(model_fn)
-    _check_options(max_trials=max_trials, max_budget_total=max_budget_total, timeout=timeout, target=target,
-                   direction=direction, seed=seed,
+    _check_options(max_trials=max_trials, max_budget_total=max_budget_total, timeout=timeout,
+                   trial_timeout=trial_timeout, target=target, direction=direction, seed=seed,
                    callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
     model_fn, space = prepare(model_fn, space)  # a KerasTuner build(hp), a Hyperopt space, Talos objects (compat.py)
     searcher = _searchers.resolve(method)
@@ -146,8 +148,13 @@ def tune(
     executor_ = make_executor(n_jobs, executor)
     if searcher.pruner is not None and not getattr(executor_, "streams_reports", False):
         log.warning("pruner: this executor does not stream per-epoch reports yet, so no trial will be pruned")
+    if trial_timeout is not None and not callable(getattr(executor_, "set_limits", None)):
+        raise ValueError(f"trial_timeout: the executor {type(executor_).__name__} cannot stop trials (no set_limits)")
     store = Store(storage)
+    lock = None
     try:
+        if storage is not None:  # before anything is read or written: one driver per study
+            lock = StudyLock(storage, name).acquire()
         info = store.study(name)
         if info is not None and not resume:
             raise StudyExists(f"study {name!r} already exists in {storage}; resume it (resume=True, or --resume on the "
@@ -166,8 +173,8 @@ def tune(
             store.create_study(name, space=space.to_json(), method=method_name, direction=direction, metric=metric, seed=seed,
                                method_options=method_options)
         loop = _Loop(store, name, searcher, work, executor_, seed=seed, max_trials=max_trials,
-                     max_budget_total=max_budget_total, timeout=timeout,
-                     target=target, progress=progress, callbacks=callbacks,
+                     max_budget_total=max_budget_total, timeout=timeout, trial_timeout=trial_timeout,
+                     lock=lock, target=target, progress=progress, callbacks=callbacks,
                      max_consecutive_failures=max_consecutive_failures, result_args=dict(
                          space=searcher.space, direction=direction, metric=metric, study=name, method=method_name, seed=seed,
                          storage=storage, objective=work, searcher=searcher))
@@ -178,6 +185,8 @@ def tune(
             board.write_missing(records)
     finally:
         executor_.close()
+        if lock is not None:
+            lock.release()
         store.close()
     result = TuneResult(records, **loop.result_args)
     if not result.completed:
@@ -215,10 +224,13 @@ class _Loop:
     """The ask / run / record / tell cycle, with resume and the stop conditions."""
 
     def __init__(self, store: Store, study: str, searcher: Any, objective: Callable, executor: Any, *,
-                 seed: int, max_trials: int | None, max_budget_total: float | None, timeout: float | None, target: float | None, progress: bool,
-                 callbacks: Sequence[Callable], max_consecutive_failures: int | None, result_args: dict) -> None:
+                 seed: int, max_trials: int | None, max_budget_total: float | None, timeout: float | None,
+                 target: float | None, progress: bool, callbacks: Sequence[Callable],
+                 max_consecutive_failures: int | None, result_args: dict,
+                 trial_timeout: float | None = None, lock: StudyLock | None = None) -> None:
         self.store, self.study, self.searcher, self.objective, self.executor = store, study, searcher, objective, executor
         self.seed, self.max_trials, self.timeout, self.target = seed, max_trials, timeout, target
+        self.trial_timeout, self.lock = trial_timeout, lock
         self.callbacks, self.max_consecutive_failures, self.result_args = callbacks, max_consecutive_failures, result_args
         self.progress = progress
         self.max_budget_total = max_budget_total
@@ -230,6 +242,9 @@ class _Loop:
         records = {t.number: t for t in self.store.trials(self.study)}
         replay(self.searcher, [records[n] for n in self.store.told_order(self.study)], resume_state, resume_told)
         rerun = [t for t in records.values() if t.state is TrialState.RUNNING]
+        for trial in [t for t in rerun if t.attempts >= 2]:  # no poison trials: it killed the process twice
+            rerun.remove(trial)
+            records[trial.number] = self._finish(trial, _died_twice(trial))
         if records:
             log.info("resuming study %r: %d finished trials, %d to re-run", self.study, len(records) - len(rerun), len(rerun))
         finished = [t for t in records.values() if t.state.is_finished()]
@@ -237,8 +252,12 @@ class _Loop:
         self.spent = sum(trial_cost(t, records) for t in finished)
         next_number = max(records, default=-1) + 1
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        set_limits = getattr(self.executor, "set_limits", None)
+        if callable(set_limits):
+            set_limits(trial_timeout=self.trial_timeout, deadline=deadline)
         running: dict[Any, Trial] = {}
-        suspects: list[Trial] = []  # trials whose worker process died: each is run again, alone, to find the culprit
+        starting: list[Trial] = []
+        suspects: list[Trial] = []  # Dask trials lost with a worker another trial killed: each re-runs alone
         alone: set[int] = set()
         exhausted, stopping = False, self._target_reached() or self._budget_spent()
         failures_in_a_row = 0
@@ -268,11 +287,13 @@ class _Loop:
                             next_number += 1
                 else:
                     batch = []
-                batch = [t.replace(started=time.time(), state=TrialState.RUNNING) for t in batch]
+                batch = [t.replace(started=time.time(), state=TrialState.RUNNING, attempts=t.attempts + 1) for t in batch]
                 if batch:
                     self.store.save(self.study, batch, self.searcher.state_dict())  # one transaction
+                starting = list(batch)  # a serial executor runs the trial inside submit
                 for trial in batch:
                     running[self._submit(trial)] = trial
+                    starting.remove(trial)
                 if not running:
                     if not (exhausted or stopping) and (self.max_trials is None or len(finished) < self.max_trials):
                         raise RuntimeError(f"searcher {self.searcher.name!r} suggested nothing while no trial was running")
@@ -280,8 +301,12 @@ class _Loop:
                 wait = None if deadline is None or stopping else max(0.0, deadline - time.monotonic())
                 for future in self.executor.wait(list(running), timeout=wait):
                     trial, outcome = running.pop(future), _outcome_of(future)
+                    if outcome.get("cancelled"):  # the run's timeout cut it short: kept RUNNING, resume re-runs it
+                        self.store.save(self.study, trial.replace(attempts=trial.attempts - 1))
+                        stopping = True
+                        continue
                     if outcome.get("worker_died") and len(running) + len(suspects) > 0 and trial.number not in alone:
-                        alone.add(trial.number)  # it may have died with a neighbour that killed the process
+                        alone.add(trial.number)  # it may have died with a neighbour that killed the worker
                         suspects.append(trial)
                         continue
                     trial = self._finish(trial, outcome)
@@ -295,12 +320,21 @@ class _Loop:
                     if limit is not None and failures_in_a_row >= limit and not stopping:
                         log.error("stopping: %d trials in a row failed; the last error:\n%s", failures_in_a_row, trial.error)
                         stopping = True
+                if self.lock is not None and self.lock.lost:
+                    raise StudyLocked(f"study {self.study!r}: another driver took the lock (this driver's heartbeat "
+                                      "stalled); stopping without writing more")
+        except BaseException:  # Ctrl-C, a worker that cannot load the objective, ...: the study stays resumable
+            cut = [*running.values(), *starting, *suspects]
+            interrupted = [t.replace(attempts=t.attempts - 1) for t in cut]  # not their fault
+            if interrupted and not (self.lock is not None and self.lock.lost):
+                self.store.save(self.study, interrupted)
+            raise
         finally:
             bar.close()
         return self.store.trials(self.study)
 
     def _submit(self, trial: Trial) -> Any:
-        report = None
+        report = None  # executors that stream reports carry them from the worker to the searcher
         if getattr(self.executor, "streams_reports", False):
             number = trial.number
 
@@ -317,6 +351,9 @@ class _Loop:
             curve=outcome.get("curve") or [], folds=outcome.get("folds") or [], started=outcome["started"],
             finished=outcome["finished"], error=outcome.get("error"),
         )
+        receive = getattr(self.objective, "receive_files", None)
+        if outcome.get("files") and callable(receive):  # weights written on another machine
+            receive(outcome["files"])
         if done.state is TrialState.FAILED:
             log.warning("trial %d failed: %s", done.number, (done.error or "").strip().splitlines()[-1:])
         self.searcher.tell(done)
@@ -367,11 +404,16 @@ def _outcome_of(future: Any) -> dict:
         return future.result()
     except Exception as exc:
         now = time.time()
-        # a dead local worker, or a Dask task that killed its workers or lost the data it needed with them
-        died = isinstance(exc, (BrokenProcessPool, CancelledError)) or type(exc).__name__ == "KilledWorker"
-        reason = "its worker process died (out of memory, or a crash in native code)" if died else f"{type(exc).__name__}: {exc}"
+        # a Dask task that killed its workers or lost the data it needed with them
+        died = isinstance(exc, CancelledError) or type(exc).__name__ == "KilledWorker"
         return {"state": TrialState.FAILED.value, "value": None, "started": now, "finished": now, "worker_died": died,
-                "error": f"the executor could not run the trial: {reason}"}
+                "error": f"the executor could not run the trial: {type(exc).__name__}: {exc}"}
+
+
+def _died_twice(trial: Trial) -> dict:
+    """The record of a trial whose process died under it on two attempts: FAILED, so it cannot poison the study."""
+    return {"state": TrialState.FAILED.value, "value": None, "started": trial.started, "finished": time.time(),
+            "error": f"the process died while running this trial twice ({trial.attempts} attempts); it is not run again"}
 
 
 def _progress_bar(enabled: bool, total: float | None, initial: float, best: Trial | None, unit: str = "trial") -> Any:
@@ -405,6 +447,7 @@ def _check_options(**o: Any) -> None:
     positive("max_trials", o["max_trials"], numbers.Integral)
     positive("max_budget_total", o["max_budget_total"], numbers.Real)
     positive("timeout", o["timeout"], numbers.Real)
+    positive("trial_timeout", o["trial_timeout"], numbers.Real)
     positive("max_consecutive_failures", o["max_consecutive_failures"], numbers.Integral)
     if o["target"] is not None and (not isinstance(o["target"], numbers.Real) or isinstance(o["target"], bool)):
         raise TypeError(f"target must be a number or None, got {o['target']!r}")

@@ -55,3 +55,90 @@ def test_bad_executor_is_rejected_before_any_trial():
         kh.tune(where_am_i, {"x": kh.Float(0, 1)}, metric="loss", max_trials=2, executor="localhost:8786", progress=False)
     with pytest.raises(TypeError, match="submit/wait/close/n_workers"):
         kh.tune(where_am_i, {"x": kh.Float(0, 1)}, metric="loss", max_trials=2, executor=object(), progress=False)
+
+
+@pytest.mark.slow
+def test_lambdas_and_closures_run_on_the_cluster(client):
+    centre = 0.4
+
+    def closure(params):
+        return (params["x"] - centre) ** 2
+
+    for fn in (closure, lambda p: (p["x"] - centre) ** 2):
+        serial = kh.tune(fn, {"x": kh.Float(0, 1)}, max_trials=6, seed=0, progress=False)
+        remote = kh.tune(fn, {"x": kh.Float(0, 1)}, max_trials=6, executor=client, seed=0, progress=False)
+        assert remote.best_value == serial.best_value
+
+
+class _StopsAtStepTwo(kh.Searcher):
+    name = "stops-at-two"
+
+    def setup(self, space, direction, seed):
+        super().setup(space, direction, seed)
+        self.reports = []
+
+    def ask(self, n=1):
+        return [kh.Suggestion(self.space.sample(self.rng)) for _ in range(n)]
+
+    def report(self, trial_number, step, value):
+        self.reports.append((trial_number, step))
+        return kh.Decision.STOP if step >= 2 else kh.Decision.CONTINUE
+
+
+def _reports_steps(params, report):
+    steps = 0
+    for step in range(1, 20):
+        steps = step
+        if report(step, params["x"]) is kh.Decision.STOP:
+            break
+    return {"value": params["x"], "steps": steps, "pid": os.getpid()}
+
+
+@pytest.mark.slow
+def test_reports_from_dask_workers_stop_trials(client):
+    searcher = _StopsAtStepTwo()
+    result = kh.tune(_reports_steps, {"x": kh.Float(0, 1)}, method=searcher, max_trials=4, executor=client,
+                     metric="value", seed=0, progress=False)
+    assert {t.metrics["steps"] for t in result.records} == {2}
+    assert os.getpid() not in {t.metrics["pid"] for t in result.records}
+    assert sorted(searcher.reports) == sorted((n, s) for n in range(4) for s in (1, 2))
+
+
+def _hangs_above(params):
+    import time
+
+    if params["x"] > 0.5:
+        time.sleep(3600)
+    return params["x"]
+
+
+@pytest.mark.slow
+def test_a_hanging_trial_on_dask_is_failed_by_trial_timeout(client):
+    trials = [{"x": 0.1}, {"x": 0.9}, {"x": 0.2}, {"x": 0.3}]
+    result = kh.tune(_hangs_above, {"x": kh.Float(0, 1)}, method=kh.searchers.get("manual", trials=trials),
+                     trial_timeout=2, executor=client, seed=0, progress=False)
+    hung = next(t for t in result.records if t.params["x"] == 0.9)
+    assert hung.state is kh.TrialState.FAILED and "trial_timeout" in hung.error
+    assert result.best_value == 0.1
+    assert sum(client.nthreads().values()) == 2  # the stuck worker was restarted, not lost
+
+
+class _LoadsOnlyInTheDriver:
+    """Unpickling it anywhere but in the driver raises, as a function from a module the workers lack would."""
+
+    def __init__(self):
+        self.driver = os.getpid()
+
+    def __setstate__(self, state):
+        if os.getpid() != state["driver"]:
+            raise ImportError("No module named 'only_on_my_laptop'")
+        self.__dict__.update(state)
+
+    def __call__(self, params):
+        return params["x"]
+
+
+@pytest.mark.slow
+def test_a_dask_worker_that_cannot_load_the_objective_raises_its_real_error(client):
+    with pytest.raises(kh.WorkerError, match="only_on_my_laptop"):
+        kh.tune(_LoadsOnlyInTheDriver(), {"x": kh.Float(0, 1)}, max_trials=4, executor=client, seed=0, progress=False)

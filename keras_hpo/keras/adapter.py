@@ -318,6 +318,8 @@ class KerasObjective:
         self.study_seed: int | None = None
         self._arrays: tuple | None = None
         self._cleanup: Any = None
+        self._ship = False  # a copy for workers on other machines: weights come back with each outcome
+        self._written: list[str] = []
 
     def __repr__(self) -> str:
         return f"KerasObjective({getattr(self.model_fn, '__name__', self.model_fn)!r}, metric={self._metric!r})"
@@ -391,6 +393,73 @@ class KerasObjective:
         if not np.isfinite(weights).all() or (weights < 0).any():
             raise ValueError("fit_kwargs: sample_weight must hold finite, non-negative numbers")
 
+    def remote(self) -> KerasObjective:
+        """A copy for workers that may not share this machine's disk (a Dask cluster).
+
+        It keeps weights in a temporary folder of its own worker and returns the
+        files each trial wrote with its outcome; ``receive_files`` (on the driver)
+        puts them in this objective's folder, so ``best_model()`` needs no retraining.
+        """
+        copy = KerasObjective.__new__(KerasObjective)
+        copy.__dict__.update(self.__getstate__())
+        copy.artifacts_dir, copy._ship, copy._written = None, True, []
+        return copy
+
+    def receive_files(self, files: Mapping[str, bytes]) -> None:
+        """Keep the weights a remote worker sent back: its checkpoints, and its best model if it beats ours."""
+        meta = json.loads(files[_BEST]) if _BEST in files else None
+        for name, content in files.items():
+            if name == _BEST or (meta is not None and name == meta.get("file") and not self._is_new_best(meta["value"])):
+                continue
+            with open(self._path(name), "wb") as handle:
+                handle.write(content)
+        if meta is not None and self._is_new_best(meta["value"]):
+            try:
+                with open(self._path(_BEST)) as handle:
+                    old = json.load(handle).get("file")
+            except (OSError, ValueError):
+                old = None
+            _write_json(self._path(_BEST), meta)
+            if old and old != meta["file"]:
+                try:
+                    os.remove(self._path(old))
+                except OSError:
+                    pass
+
+    def files_for(self, resume_from: int) -> dict[str, bytes]:
+        """The kept weights of trial ``resume_from`` (on the driver), for a remote worker that continues it."""
+        from ..tune import trial_seed
+
+        if self.study_seed is None or self.artifacts_dir is None:
+            return {}
+        seed = trial_seed(self.study_seed, int(resume_from))
+        files = {}
+        for name in (f"seed-{seed}.weights.h5", f"seed-{seed}.json"):
+            if os.path.exists(self._path(name)):
+                with open(self._path(name), "rb") as handle:
+                    files[name] = handle.read()
+        return files
+
+    def install_files(self, files: Mapping[str, bytes]) -> None:
+        """On a remote worker: put the driver's weights of an earlier trial where ``_restore`` finds them."""
+        for name, content in files.items():
+            with open(self._path(os.path.basename(name)), "wb") as handle:
+                handle.write(content)
+
+    def _shipped(self) -> dict[str, bytes]:
+        files = {}
+        for name in dict.fromkeys(self._written):
+            with open(self._path(name), "rb") as handle:
+                files[name] = handle.read()
+            if name != _BEST and not name.startswith("best-"):
+                os.remove(self._path(name))  # checkpoints live on the driver from now on
+        self._written.clear()
+        return files
+
+    def warm_up(self) -> None:
+        """Import Keras (a worker process does this before its first trial, so trial_timeout counts training only)."""
+        _keras()
+
     def bind_study(self, *, seed: int, direction: str) -> None:
         """Called by ``tune`` once the study is known: its seed (to find earlier trials' weights) and direction."""
         self.study_seed, self.direction = int(seed), direction
@@ -448,6 +517,8 @@ class KerasObjective:
             outcome, _ = self._run(params, seed=seed, budget=budget, resume_from=resume_from, report=report, keep=True)
         finally:
             _collector.after_trial(time.perf_counter() - started)
+        if self._ship:
+            outcome.files = self._shipped()
         return outcome
 
     def _run(self, params: Mapping[str, Any], *, seed: int | None, budget: float | None, resume_from: int | None,
@@ -605,6 +676,8 @@ class KerasObjective:
             log.warning("could not keep the best model's weights (%s); best_model() will retrain it", exc)
             return
         _write_json(self._path(_BEST), {"seed": seed, "value": value, "file": name, "params": dict(params)})
+        if self._ship:
+            self._written += [name, _BEST]
         if old and old != name:
             try:
                 os.remove(self._path(old))
@@ -618,6 +691,8 @@ class KerasObjective:
         model.save_weights(path)
         _write_json(self._path(f"seed-{seed}.json"), {"epochs": watch.epochs, "history": watch.history,
                                                        "metric_epochs": watch.metric_epochs})
+        if self._ship:
+            self._written += [f"seed-{seed}.weights.h5", f"seed-{seed}.json"]
         return path
 
     def _take_live(self, resume_from: int | None) -> tuple[Any, int, dict, list | None] | None:
