@@ -292,7 +292,7 @@ def test_a_trial_that_kills_the_serial_process_fails_after_two_resumes(tmp_path)
 
 # Reports from workers ----------------------------------------------------------------
 class _StopsAtStepTwo(kh.Searcher):
-    """Random points; every trial is told to stop when it reports step 2 (the transport is what is tested)."""
+    """Random points; odd-numbered trials are told to stop when they report step 2 (the transport is what is tested)."""
 
     name = "stops-at-two"
 
@@ -305,7 +305,7 @@ class _StopsAtStepTwo(kh.Searcher):
 
     def report(self, trial_number, step, value):
         self.reports.append((trial_number, step, os.getpid()))
-        return kh.Decision.STOP if step >= 2 else kh.Decision.CONTINUE
+        return kh.Decision.STOP if step >= 2 and trial_number % 2 else kh.Decision.CONTINUE
 
 
 def _reports_steps(params, report):
@@ -321,9 +321,11 @@ def test_reports_from_worker_processes_reach_the_searcher_and_stop_trials():
     searcher = _StopsAtStepTwo()
     result = kh.tune(_reports_steps, SPACE, method=searcher, max_trials=6, n_jobs=2, metric="value", seed=0,
                      progress=False)
-    assert {t.metrics["steps"] for t in result.records} == {2}
+    stopped = [t for t in result.records if t.number % 2]
+    assert {t.metrics["steps"] for t in stopped} == {2} and {t.state for t in stopped} == {kh.TrialState.PRUNED}
+    assert {t.metrics["steps"] for t in result.records if not t.number % 2} == {19}
     assert {t.metrics["pid"] for t in result.records}.isdisjoint({os.getpid()})
-    assert len(searcher.reports) == 12 and {pid for *_, pid in searcher.reports} == {os.getpid()}
+    assert len(searcher.reports) == 3 * 2 + 3 * 19 and {pid for *_, pid in searcher.reports} == {os.getpid()}
 
 
 def _dies(params):
