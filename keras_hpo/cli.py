@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="tune a small network on scikit-learn's bundled digits (no download)")
-    demo.add_argument("--method", default="random", help="search method (see `keras-hpo methods`)")
+    demo.add_argument("--method", default="auto", help="search method (see `keras-hpo methods`)")
     demo.add_argument("--trials", type=int, default=8, help="number of trials (default 8)")
     demo.add_argument("--storage", default="runs/demo.db", help="SQLite file (default runs/demo.db)")
     demo.add_argument("--study", default=None, help="study name (default: demo-<method>)")
@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="tune a plain objective module:function over a JSON space")
     run.add_argument("target", help="module:function, the function takes a params dict and returns a number or dict")
     run.add_argument("--space", required=True, help="JSON file: a space written by Space.to_json(), or a dict of lists")
-    run.add_argument("--method", default="random")
+    run.add_argument("--method", default="auto")
     run.add_argument("--trials", type=int, default=None)
     run.add_argument("--timeout", type=float, default=None, help="seconds")
     run.add_argument("--metric", default=None)

@@ -55,7 +55,7 @@ def tune(
     space: Space | dict,
     *,
     data: Any = None,
-    method: str | _searchers.Searcher = "random",
+    method: str | _searchers.Searcher = "auto",
     max_trials: int | None = None,
     timeout: float | None = None,
     target: float | None = None,
@@ -113,6 +113,8 @@ def tune(
         else:
             _check_same_study(info, space, method_name, direction)
             seed = info["seed"]
+        if callable(getattr(searcher, "plan", None)):  # method="auto" chooses from the limits and the workers
+            searcher.plan(max_trials=max_trials, timeout=timeout, n_workers=executor_.n_workers)
         searcher.setup(space, direction, seed)  # validates the method's options before anything is written
         bind_study = getattr(work, "bind_study", None)  # the Keras adapter finds earlier trials' weights by seed
         if callable(bind_study):
