@@ -33,6 +33,7 @@ True
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import math
 from typing import Any
@@ -86,7 +87,9 @@ class AutoSearch(Searcher):
         self.method_history: list[dict[str, Any]] = []
         self._best: float = math.inf
         self._since_best = 0
-        self._numbers = [n for n, d in self.space.items() if isinstance(d, (Float, Int))]
+        # CMA-ES is an optional extra (pip install cmaes): without it auto stays with the GP
+        has_cmaes = importlib.util.find_spec("cmaes") is not None
+        self._numbers = [n for n, d in self.space.items() if isinstance(d, (Float, Int))] if has_cmaes else []
         method, reason = self._first_choice()
         self._switch(method, reason)
 
@@ -107,7 +110,7 @@ class AutoSearch(Searcher):
             return "grid", f"the space is finite ({int(size)} points) and fits in max_trials={max_trials}"
         if workers > _MANY_WORKERS and self._numbers:
             return "cmaes", f"{workers} workers: CMA-ES generations make natural batches"
-        kind = "mixed" if len(self._numbers) < len(self.space) else "numeric"
+        kind = "numeric" if all(isinstance(d, (Float, Int)) for d in self.space.values()) else "mixed"
         budget = f"max_trials={max_trials}" if max_trials is not None else "no trial limit"
         return "bayes", f"{kind} space of {len(self.space)} parameters, {budget}: a GP is the most sample-efficient"
 
