@@ -44,6 +44,8 @@ __all__ = ["BayesSearch"]
 _ALWAYS_REFIT = 50
 #: beyond this many observations the GP sees a subset: the best half of it, and the rest spread over the run
 _MAX_POINTS = 300
+#: the hyperparameters are fitted on at most this many of them (chosen the same way); the GP then uses all
+_FIT_POINTS = 200
 #: past ``_ALWAYS_REFIT``, a warm-started refit takes at most this many L-BFGS-B iterations
 _WARM_ITERATIONS = 30
 
@@ -207,8 +209,10 @@ class BayesSearch(Searcher):
                 few = _subset(y, 2 * _ALWAYS_REFIT)                  # multi-start on a subset, then warm below
                 self._theta = fit_gp(X[few], y[few], self.rng, n_starts=self.n_restarts, maxiter=60).theta
             warm = n > _ALWAYS_REFIT and self._theta is not None  # one short run from the last fit
-            gp = fit_gp(X, y, self.rng, start=self._theta, n_starts=1 if warm else self.n_restarts,
-                        maxiter=_WARM_ITERATIONS if warm else 200)
+            fit = _subset(y, _FIT_POINTS) if len(y) > _FIT_POINTS else slice(None)  # the likelihood is O(n^3)
+            theta = fit_gp(X[fit], y[fit], self.rng, start=self._theta, n_starts=1 if warm else self.n_restarts,
+                           maxiter=_WARM_ITERATIONS if warm else 200).theta
+            gp = GaussianProcess(X, y, theta)
         self._theta, self._gp = gp.theta, gp
         return gp
 

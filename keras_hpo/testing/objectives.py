@@ -133,8 +133,11 @@ def _styblinski_tang(p: dict) -> float:
     return float(np.sum(x**4 - 16 * x**2 + 5 * x) / 2)
 
 
+_GRIEWANK_SHIFT = 23.7  # the optimum off the centre of the box, where some optimisers start
+
+
 def _griewank(p: dict) -> float:
-    x = _vector(p)
+    x = _vector(p) - _GRIEWANK_SHIFT
     return float(np.sum(x**2) / 4000 - np.prod(np.cos(x / np.sqrt(np.arange(1, len(x) + 1)))) + 1)
 
 
