@@ -98,7 +98,7 @@ class TuneResult:
         if history is None and self.storage is not None and self.study is not None:
             from .storage import Store
 
-            with Store(self.storage) as store:
+            with Store(self.storage, read_only=True) as store:
                 info = store.study(self.study) or {}
             history = (info.get("searcher_state") or {}).get("method_history")
         if history is None:
