@@ -28,7 +28,7 @@ def test_the_demo_command_tunes_digits_and_prints_the_leaderboard(tmp_path):
     assert 0.0 < accuracy <= 1.0 and "held-out digits" in out
     with sqlite3.connect(storage) as db:
         assert db.execute("select count(*) from sqlite_master").fetchone()[0] > 0
-    assert (tmp_path / "runs" / "demo.db.artifacts" / "demo-random" / "best.json").exists()
+    assert (tmp_path / "runs" / "demo.db.artifacts" / "demo-auto" / "best.json").exists()
 
 
 @pytest.mark.parametrize("name", ["keras_hpo.keras", "keras_hpo.keras.builder", "keras_hpo.keras.layers",
