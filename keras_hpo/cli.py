@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     demo = sub.add_parser("demo", help="tune a small network on scikit-learn's bundled digits (no download)")
-    demo.add_argument("--method", default="random", help="search method (see `keras-hpo methods`)")
+    demo.add_argument("--method", default="auto", help="search method (see `keras-hpo methods`)")
     demo.add_argument("--trials", type=int, default=8, help="number of trials (default 8)")
     demo.add_argument("--storage", default="runs/demo.db", help="SQLite file (default runs/demo.db)")
     demo.add_argument("--study", default=None, help="study name (default: demo-<method>)")
@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
                                                    "leave it out for a KerasTuner-style build(hp)")
     run.add_argument("--data", default=None, help="module:function returning what data= takes, e.g. (x, y), "
                                                   "(x_train, y_train, x_val, y_val) or (train_ds, val_ds)")
-    run.add_argument("--method", default="random")
+    run.add_argument("--method", default="auto")
     run.add_argument("--trials", type=int, default=None)
     run.add_argument("--timeout", type=float, default=None, help="seconds")
     run.add_argument("--metric", default=None)

@@ -51,7 +51,7 @@ def digits(test_size: float = 0.25, seed: int = 0) -> tuple:
     return x_train, y_train, x_test, y_test
 
 
-def run_demo(method: str = "random", trials: int = 8, storage: str | None = "runs/demo.db", study: str | None = None,
+def run_demo(method: str = "auto", trials: int = 8, storage: str | None = "runs/demo.db", study: str | None = None,
              seed: int = 0, progress: bool = True) -> TuneResult:
     """Tune ``kh.keras.mlp`` on digits with ``method`` for ``trials`` trials; print the leaderboard and test accuracy."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter, for this command only

@@ -87,6 +87,24 @@ class TuneResult:
             raise ValueError(f"method {self.method!r} learns no length scales; use method='bayes'")
         return getter()
 
+    @property
+    def method_history(self) -> list[dict[str, Any]]:
+        """Which method ran from which trial on, and why: ``[{"method", "at_trial", "reason"}, ...]``.
+
+        ``method="auto"`` records its first choice and every switch; a fixed method gives
+        one entry. A result loaded from storage reads it from the stored searcher state.
+        """
+        history = getattr(self.searcher, "method_history", None)
+        if history is None and self.storage is not None and self.study is not None:
+            from .storage import Store
+
+            with Store(self.storage, read_only=True) as store:
+                info = store.study(self.study) or {}
+            history = (info.get("searcher_state") or {}).get("method_history")
+        if history is None:
+            return [{"method": self.method, "at_trial": 0, "reason": "chosen by the caller"}]
+        return [dict(step) for step in history]
+
     def reevaluate(self, top: int = 5, repeats: int = 10, seed: int | None = None) -> Any:
         """Retrain the ``top`` configurations ``repeats`` times on fresh seeds (and fresh splits with ``cv=``).
 

@@ -65,7 +65,7 @@ def tune(
     space: Space | dict | None = None,
     *,
     data: Any = None,
-    method: str | _searchers.Searcher = "random",
+    method: str | _searchers.Searcher = "auto",
     max_trials: int | None = None,
     timeout: float | None = None,
     target: float | None = None,
@@ -165,6 +165,8 @@ def tune(
             check_resume(info, space=space, method=method_name, method_options=method_options, direction=direction,
                          metric=metric, seed=seed, storage=storage)
             seed = info["seed"]
+        if callable(getattr(searcher, "plan", None)):  # method="auto" chooses from the limits and the workers
+            searcher.plan(max_trials=max_trials, timeout=timeout, n_workers=executor_.n_workers)
         searcher.setup(space, direction, seed)  # validates the method's options before anything is written
         bind_study = getattr(work, "bind_study", None)  # the Keras adapter finds earlier trials' weights by seed
         if callable(bind_study):

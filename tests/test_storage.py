@@ -29,7 +29,7 @@ def test_store_is_plain_sqlite_with_json_columns(tmp_path):
     assert [r[0] for r in rows] == [0, 1, 2, 3] and {r[1] for r in rows} == {"COMPLETE"}
     assert all(set(json.loads(r[2])) == {"x", "kind"} for r in rows)
     assert kh.Space.from_json(study[0]) == kh.Space(SPACE)
-    assert study[1:4] == ("random", "min", 0)
+    assert study[1:4] == ("auto", "min", 0)  # the default method
     json.loads(study[4])  # the searcher state is JSON too
     assert mode == "wal"
     assert b"\x80\x04" not in db.read_bytes()  # no pickle protocol-4 frames anywhere
@@ -41,7 +41,7 @@ def test_load_gives_the_same_result_without_running(tmp_path):
     loaded = kh.load(db)
     assert loaded.best_params == ran.best_params and loaded.best_value == ran.best_value
     assert [t.params for t in loaded.records] == [t.params for t in ran.records]
-    assert loaded.method == "random" and loaded.seed == 1
+    assert loaded.method == "auto" and loaded.seed == 1
 
 
 def test_load_errors_name_the_study(tmp_path):

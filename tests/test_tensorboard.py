@@ -53,7 +53,7 @@ def test_every_trial_is_a_session_with_its_params_state_and_values(tmp_path):
     from tensorboard.plugins.hparams import api_pb2
 
     logdir = tmp_path / "logs"
-    result = kh.tune(objective, SPACE, metric="loss", max_trials=12, seed=0, n_jobs=2, progress=False,
+    result = kh.tune(objective, SPACE, metric="loss", max_trials=12, seed=0, n_jobs=2, progress=False, method="random",
                      tensorboard=str(logdir))
     sessions, _ = read_sessions(str(logdir))
     assert len(sessions) == len(result.records) == 12

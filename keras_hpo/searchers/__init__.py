@@ -34,9 +34,11 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "annealing": ("annealing", "SimulatedAnnealing"),
     "tabu": ("tabu", "TabuSearch"),
     "pso": ("swarm", "ParticleSwarm"),
+    "cmaes": ("cma_es", "CMAESSearch"),
     "successive_halving": ("bandit", "SuccessiveHalving"),
     "hyperband": ("bandit", "Hyperband"),
     "asha": ("bandit", "ASHA"),
+    "auto": ("auto", "AutoSearch"),
 }
 
 

@@ -5,9 +5,11 @@ so far with a GP (Matérn 5/2, one length scale per dimension, see ``_gp.py``)
 and suggests the point with the highest expected improvement (``_acquisition.py``).
 Choices are one-hot blocks, integers and steps are rounded before the GP sees
 them, and inactive conditional parameters sit where ``Space.encode`` puts them.
-Batches (``ask(n)``) and pending trials use a constant liar: each point already
-handed out is treated as if it returned the mean result, which pushes the next
-suggestion elsewhere. Failed trials are given the worst value seen so far, so
+Batches (``ask(n)``) and pending trials use fantasies (a kriging believer with
+posterior sampling): each point already handed out is given a value drawn from the
+GP's posterior there, given the real results and the earlier fantasies, so the next
+suggestion knows that region is being looked at without pretending it is bad (the
+old constant liar, which pushed batches away from the best region). Failed trials are given the worst value seen so far, so
 the GP steers away from where things crash. Before fitting, losses are
 standardised and their bad tail compressed (a capped Yeo-Johnson transform), so
 a few diverged runs do not hide the small differences between good ones.
@@ -40,6 +42,12 @@ __all__ = ["BayesSearch"]
 
 #: up to this many observations the hyperparameters are refitted (multi-start) before every suggestion
 _ALWAYS_REFIT = 50
+#: beyond this many observations the GP sees a subset: the best half of it, and the rest spread over the run
+_MAX_POINTS = 300
+#: the hyperparameters are fitted on at most this many of them (chosen the same way); the GP then uses all
+_FIT_POINTS = 200
+#: past ``_ALWAYS_REFIT``, a warm-started refit takes at most this many L-BFGS-B iterations
+_WARM_ITERATIONS = 30
 
 
 def _warp(y: np.ndarray) -> np.ndarray:
@@ -62,6 +70,19 @@ def _warp(y: np.ndarray) -> np.ndarray:
     return w if np.all(np.isfinite(w)) else y
 
 
+def _subset(y: np.ndarray, size: int) -> np.ndarray:
+    """Indices of ``size`` observations: the best half of ``size``, then the others evenly spaced in run order.
+
+    The GP keeps every good result (where the next suggestions matter) and a thinned
+    cover of the rest, so a long run costs the same per suggestion as one of ``size``.
+    """
+    order = np.argsort(y, kind="stable")
+    best = order[: size // 2]
+    rest = np.sort(order[size // 2:])
+    spread = rest[np.linspace(0, len(rest) - 1, size - len(best)).round().astype(int)]
+    return np.sort(np.concatenate([best, spread]))
+
+
 class BayesSearch(Searcher):
     """Gaussian-process Bayesian optimisation with log expected improvement.
 
@@ -75,6 +96,8 @@ class BayesSearch(Searcher):
     - ``refit_every``: past 50 observations, refit the GP hyperparameters only every this many
       suggestions (in between the last ones are reused), which keeps suggestion time low.
     - ``n_restarts``: starts of the marginal-likelihood optimisation.
+    - ``pending_as``: what a pending trial (a batch, busy workers) counts as: ``"fantasy"`` (default),
+      a draw from the GP posterior at its point; ``"liar"``, the mean result (kept for comparison).
 
     >>> import keras_hpo as kh
     >>> s = kh.searchers.get("bayes", n_initial=4)
@@ -91,12 +114,14 @@ class BayesSearch(Searcher):
         n_refine: int = 5,
         refit_every: int = 5,
         n_restarts: int = 3,
+        pending_as: str = "fantasy",
     ) -> None:
         self.n_initial = n_initial
         self.n_candidates = n_candidates
         self.n_refine = n_refine
         self.refit_every = refit_every
         self.n_restarts = n_restarts
+        self.pending_as = pending_as
 
     def _validate(self) -> None:
         for name in ("n_candidates", "refit_every", "n_restarts"):
@@ -107,6 +132,8 @@ class BayesSearch(Searcher):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0):
                 raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+        if self.pending_as not in ("fantasy", "liar"):
+            raise ValueError(f"pending_as must be 'fantasy' or 'liar', got {self.pending_as!r}")
         d = self.space.n_dims
         self._n_initial = self.n_initial if self.n_initial is not None else min(20, max(5, d + 1))
         # plain continuous spaces need no rounding, so candidates skip the decode/encode round trip
@@ -135,7 +162,11 @@ class BayesSearch(Searcher):
         if finite.sum() < 2:
             return None
         y[~finite] = np.max(y[finite])
-        return np.array(self._X), y
+        X = np.array(self._X)
+        if len(y) > _MAX_POINTS:  # bounded cost: Cholesky and prediction stay O(_MAX_POINTS^2) per suggestion
+            keep = _subset(y, _MAX_POINTS)
+            X, y = X[keep], y[keep]
+        return X, y
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
@@ -170,12 +201,18 @@ class BayesSearch(Searcher):
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
         y = _warp(y)
-        n = len(y)
+        n = len(self._trials)  # all results told, even when the GP sees a subset of them
         if self._theta is not None and n > _ALWAYS_REFIT and n % self.refit_every:
             gp = GaussianProcess(X, y, self._theta)  # cost control: reuse the last hyperparameters
         else:
-            n_starts = self.n_restarts if n <= _ALWAYS_REFIT else 1
-            gp = fit_gp(X, y, self.rng, start=self._theta, n_starts=n_starts)
+            if self._theta is None and len(y) > 2 * _ALWAYS_REFIT:  # cold start on many points (e.g. resumed):
+                few = _subset(y, 2 * _ALWAYS_REFIT)                  # multi-start on a subset, then warm below
+                self._theta = fit_gp(X[few], y[few], self.rng, n_starts=self.n_restarts, maxiter=60).theta
+            warm = n > _ALWAYS_REFIT and self._theta is not None  # one short run from the last fit
+            fit = _subset(y, _FIT_POINTS) if len(y) > _FIT_POINTS else slice(None)  # the likelihood is O(n^3)
+            theta = fit_gp(X[fit], y[fit], self.rng, start=self._theta, n_starts=1 if warm else self.n_restarts,
+                           maxiter=_WARM_ITERATIONS if warm else 200).theta
+            gp = GaussianProcess(X, y, theta)
         self._theta, self._gp = gp.theta, gp
         return gp
 
@@ -183,14 +220,26 @@ class BayesSearch(Searcher):
         gp = self._fit(X, y)
         y = gp.y
         best = float(np.min(gp.predict(X)[0]))  # the incumbent as the GP sees it (robust to noise)
-        pending = [self.space.encode(p) for p in self.pending + batch]
+        model = gp
+        for p in self.pending + batch:
+            model = self._fantasise(model, self.space.encode(p))
         chosen: list[dict] = []
-        for _ in range(n):
-            model = gp.condition_on(np.array(pending), np.full(len(pending), np.mean(y))) if pending else gp
+        for i in range(n):
             params = self._maximise_ei(model, best, X, y)
             chosen.append(params)
-            pending.append(self.space.encode(params))
+            if i + 1 < n:
+                model = self._fantasise(model, self.space.encode(params))
         return chosen
+
+    def _fantasise(self, gp: GaussianProcess, x: np.ndarray) -> GaussianProcess:
+        """``gp`` with a made-up result at pending point ``x``: a draw from the posterior there
+        (``pending="fantasy"``), or the mean of the results (``pending="liar"``, the constant liar)."""
+        if self.pending_as == "liar":
+            value = float(np.mean(gp.y))
+        else:
+            mean, std = gp.predict(x[None, :])
+            value = float(mean[0] + std[0] * self.rng.standard_normal())
+        return gp.condition_on(x[None, :], np.array([value]))
 
     def _maximise_ei(self, gp: GaussianProcess, best: float, X: np.ndarray, y: np.ndarray) -> dict:
         points, _ = maximise(

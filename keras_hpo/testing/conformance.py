@@ -69,6 +69,8 @@ CASES: dict[str, Case] = {
     "hyperopt_random": Case(lambda space: searchers.get("hyperopt_random")),
     "talos": Case(lambda space: searchers.get("talos", round_limit=200), finite_only=True),
     "bayes": Case(lambda space: searchers.get("bayes")),
+    "cmaes": Case(lambda space: searchers.get("cmaes")),
+    "auto": Case(lambda space: searchers.get("auto", switch_after=10)),
 }
 
 # A mixed, conditional space every searcher must handle, and a small finite one.

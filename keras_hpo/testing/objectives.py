@@ -18,7 +18,8 @@ import numpy as np
 
 from ..space import Choice, Float, Int, Space
 
-__all__ = ["Problem", "BRANIN", "HARTMANN6", "ROSENBROCK4", "ACKLEY5", "MIXED", "CONDITIONAL", "PROBLEMS"]
+__all__ = ["Problem", "BRANIN", "HARTMANN6", "ROSENBROCK4", "ACKLEY5", "MIXED", "CONDITIONAL", "PROBLEMS",
+           "LEVY4", "STYBLINSKI5", "GRIEWANK4", "CAMEL", "MIXED_INT", "HELD_OUT"]
 
 
 @dataclass(frozen=True)
@@ -114,3 +115,57 @@ CONDITIONAL = Problem(
 )
 
 PROBLEMS = {p.name: p for p in (BRANIN, HARTMANN6, ROSENBROCK4, ACKLEY5, MIXED, CONDITIONAL)}
+
+
+# Held-out problems: added for benchmarks/auto_vs_peers.py after every method was tuned, and never tuned on.
+def _vector(p: dict) -> np.ndarray:
+    return np.array([p[f"x{i}"] for i in range(len(p))], dtype=float)
+
+
+def _levy(p: dict) -> float:
+    w = 1 + (_vector(p) - 1) / 4
+    return float(np.sin(np.pi * w[0]) ** 2 + np.sum((w[:-1] - 1) ** 2 * (1 + 10 * np.sin(np.pi * w[:-1] + 1) ** 2))
+                 + (w[-1] - 1) ** 2 * (1 + np.sin(2 * np.pi * w[-1]) ** 2))
+
+
+def _styblinski_tang(p: dict) -> float:
+    x = _vector(p)
+    return float(np.sum(x**4 - 16 * x**2 + 5 * x) / 2)
+
+
+_GRIEWANK_SHIFT = 23.7  # the optimum off the centre of the box, where some optimisers start
+
+
+def _griewank(p: dict) -> float:
+    x = _vector(p) - _GRIEWANK_SHIFT
+    return float(np.sum(x**2) / 4000 - np.prod(np.cos(x / np.sqrt(np.arange(1, len(x) + 1)))) + 1)
+
+
+def _camel(p: dict) -> float:
+    x, y = p["x0"], p["x1"]
+    return (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2
+
+
+_KIND_SHIFT = {"a": 1.5, "b": -2.0, "c": 0.0, "d": 3.0}
+_KIND_COST = {"a": 0.4, "b": 0.0, "c": 0.8, "d": 0.2}
+
+
+def _mixed_int(p: dict) -> float:
+    """Integers on linear and log scales, a float whose best value depends on a choice, and a flag."""
+    return ((p["x"] - _KIND_SHIFT[p["kind"]]) ** 2 + ((p["n"] - 7) / 3) ** 2 + (math.log(p["k"] / 30)) ** 2
+            + _KIND_COST[p["kind"]] + (0.0 if p["flag"] else 0.5))
+
+
+LEVY4 = Problem("levy4", Space({f"x{i}": Float(-10, 10) for i in range(4)}), _levy, 0.0)
+STYBLINSKI5 = Problem("styblinski5", Space({f"x{i}": Float(-5, 5) for i in range(5)}), _styblinski_tang,
+                      -39.16616570377142 * 5)
+GRIEWANK4 = Problem("griewank4", Space({f"x{i}": Float(-100, 100) for i in range(4)}), _griewank, 0.0)
+CAMEL = Problem("camel", Space({"x0": Float(-3, 3), "x1": Float(-2, 2)}), _camel, -1.0316284534898774)
+MIXED_INT = Problem(
+    "mixed_int",
+    Space({"x": Float(-5, 5), "n": Int(0, 20), "k": Int(1, 100, log=True), "kind": Choice(["a", "b", "c", "d"]),
+           "flag": Choice([True, False])}),
+    _mixed_int,
+    0.0,
+)
+HELD_OUT = {p.name: p for p in (LEVY4, STYBLINSKI5, GRIEWANK4, CAMEL, MIXED_INT)}

@@ -22,13 +22,13 @@ def test_the_demo_command_tunes_digits_and_prints_the_leaderboard(tmp_path):
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout
-    assert "study demo-random: method=random, 2 trials (2 complete)" in out
+    assert "study demo-auto: method=auto, 2 trials (2 complete)" in out  # auto is the default
     assert "params_units_0" in out and "params_activation" in out  # the leaderboard
     accuracy = float(out.split("test accuracy of the best model ")[1].split()[0])
     assert 0.0 < accuracy <= 1.0 and "held-out digits" in out
     with sqlite3.connect(storage) as db:
         assert db.execute("select count(*) from sqlite_master").fetchone()[0] > 0
-    assert (tmp_path / "runs" / "demo.db.artifacts" / "demo-random" / "best.json").exists()
+    assert (tmp_path / "runs" / "demo.db.artifacts" / "demo-auto" / "best.json").exists()
 
 
 @pytest.mark.parametrize("name", ["keras_hpo.keras", "keras_hpo.keras.builder", "keras_hpo.keras.layers",

@@ -1,0 +1,202 @@
+"""``method="auto"``, the default: a searcher that picks a method for the problem and may switch during the run.
+
+What it knows before the run: the space (types, size, conditions) and, when ``tune``
+calls ``plan``, ``max_trials``, ``timeout`` and the number of workers. It chooses:
+
+- ``grid`` when the space is finite and every point fits in ``max_trials``
+  (enumerating is then both exhaustive and cheapest);
+- ``cmaes`` when more than eight workers ask at once and the space has numbers
+  (a generation of CMA-ES is a natural batch; a GP batch that large costs more
+  than it brings);
+- ``bayes`` otherwise: a Gaussian process with expected improvement, the best
+  method we ship at tens to a few hundred evaluations on every benchmark problem.
+
+During the run it moves from ``bayes`` to ``cmaes`` (started at the best point,
+with a step size from the spread of the best results, IPOP restarts after that)
+once the GP stops paying off: after ``switch_after`` trials at the latest, or
+after ``stall_after`` trials that did not improve the best result when at least
+100 trials are done. Long runs then keep improving at a constant cost per trial.
+
+Every choice and switch is logged on ``logging.getLogger("keras_hpo")`` and kept
+in ``method_history`` (``result.method_history`` after ``tune``), which is part of
+the searcher state stored on the study; the decisions depend only on the trials
+told, in order, so a resumed study replays them exactly.
+
+>>> import keras_hpo as kh
+>>> from keras_hpo.testing.objectives import BRANIN
+>>> result = kh.tune(BRANIN, BRANIN.space, max_trials=30, seed=0, progress=False)  # method="auto"
+>>> [step["method"] for step in result.method_history]
+['bayes']
+>>> BRANIN.regret(result.best_value) < 0.1
+True
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import math
+from typing import Any
+
+import numpy as np
+
+from ..space import Float, Int
+from ..trial import Suggestion, Trial
+from ._moves import usable
+from .base import Searcher
+
+__all__ = ["AutoSearch"]
+
+log = logging.getLogger("keras_hpo")
+
+#: a switch on a stalled GP needs at least this many trials first
+_MIN_BEFORE_STALL = 100
+#: from this many parallel workers on, CMA-ES generations beat GP batches
+_MANY_WORKERS = 8
+
+
+class AutoSearch(Searcher):
+    """Chooses grid, bayes or cmaes from the problem, and moves from bayes to cmaes when the GP stops paying off.
+
+    Options (keyword-only): ``switch_after`` (trials after which ``bayes`` hands over to
+    ``cmaes``; default 300), ``stall_after`` (trials without a new best, once 100 are done,
+    that also trigger it; default 50).
+
+    >>> import keras_hpo as kh
+    >>> s = kh.searchers.get("auto")
+    >>> s.plan(max_trials=10)
+    >>> s.setup({"a": [1, 2], "b": ["x", "y"]}, seed=0)
+    >>> s.method_history[0]["method"]
+    'grid'
+    """
+
+    def __init__(self, *, switch_after: int = 300, stall_after: int = 50) -> None:
+        self.switch_after = switch_after
+        self.stall_after = stall_after
+        self._plan: dict[str, Any] = {"max_trials": None, "timeout": None, "n_workers": 1}
+
+    def plan(self, *, max_trials: int | None = None, timeout: float | None = None, n_workers: int = 1) -> None:
+        """What ``tune`` knows before the run; called before ``setup``. Without it the choice uses the space alone."""
+        self._plan = {"max_trials": max_trials, "timeout": timeout, "n_workers": int(n_workers or 1)}
+
+    def _validate(self) -> None:
+        for name in ("switch_after", "stall_after"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.method_history: list[dict[str, Any]] = []
+        self._best: float = math.inf
+        self._since_best = 0
+        # CMA-ES is an optional extra (pip install cmaes): without it auto stays with the GP
+        has_cmaes = importlib.util.find_spec("cmaes") is not None
+        self._numbers = [n for n, d in self.space.items() if isinstance(d, (Float, Int))] if has_cmaes else []
+        method, reason = self._first_choice()
+        self._switch(method, reason)
+
+    @property
+    def finite_by_itself(self) -> bool:  # type: ignore[override]
+        return bool(getattr(self, "delegate", None) is not None and self.delegate.finite_by_itself)
+
+    @property
+    def method(self) -> str:
+        """The method in charge now."""
+        return self.method_history[-1]["method"]
+
+    # Choosing -----------------------------------------------------------------
+    def _first_choice(self) -> tuple[str, str]:
+        max_trials, workers = self._plan["max_trials"], self._plan["n_workers"]
+        size = self.space.cardinality
+        if self.space.finite and max_trials is not None and size <= max_trials:
+            return "grid", f"the space is finite ({int(size)} points) and fits in max_trials={max_trials}"
+        if workers > _MANY_WORKERS and self._numbers:
+            return "cmaes", f"{workers} workers: CMA-ES generations make natural batches"
+        kind = "numeric" if all(isinstance(d, (Float, Int)) for d in self.space.values()) else "mixed"
+        budget = f"max_trials={max_trials}" if max_trials is not None else "no trial limit"
+        return "bayes", f"{kind} space of {len(self.space)} parameters, {budget}: a GP is the most sample-efficient"
+
+    def _maybe_switch(self) -> None:
+        if self.method != "bayes" or not self._numbers:
+            return
+        told = len(self.history)
+        if told >= self.switch_after:
+            self._switch("cmaes", f"{told} trials: CMA-ES refines at a constant cost per trial")
+        elif told >= _MIN_BEFORE_STALL and self._since_best >= self.stall_after:
+            self._switch("cmaes", f"no new best in the last {self._since_best} trials: the GP stopped paying off")
+
+    def _switch(self, method: str, reason: str) -> None:
+        from . import get  # the registry imports this module
+
+        told = len(self.history)
+        options: dict[str, Any] = {}
+        if method == "cmaes" and any(usable(t) for t in self.history):
+            options = {"x0": self._best_params(), "sigma0": self._spread()}
+        delegate = get(method, **options)
+        seed = None if self.seed is None else int(np.random.SeedSequence([int(self.seed), len(self.method_history)])
+                                                  .generate_state(1)[0] & 0x7FFFFFFF)
+        delegate.setup(self.space, self.direction, seed)
+        if method == "cmaes":
+            delegate.warm_start(self.history)  # its choices learn from them; the distribution starts at x0
+        else:
+            for trial in self.history:
+                delegate.tell(trial)
+        for params in self.pending:
+            delegate._remember(Suggestion(params))
+        self.delegate = delegate
+        self.method_history.append({"method": method, "at_trial": told, "reason": reason})
+        log.info("auto: %s %s (%s)", "starting with" if told == 0 else f"after {told} trials, switching to", method,
+                 reason)
+
+    def _best_params(self) -> dict:
+        return min(filter(usable, self.history), key=self.loss).params
+
+    def _spread(self) -> float:
+        """CMA-ES's first step size: the spread of the best tenth of the results in the unit cube."""
+        usable_ = sorted(filter(usable, self.history), key=self.loss)
+        good = usable_[: max(5, len(usable_) // 10)]
+        idx = [self.space.slice_of(n).start for n in self._numbers]
+        X = np.array([self.space.encode(t.params)[idx] for t in good])
+        return float(np.clip(np.mean(np.std(X, axis=0)) if len(X) > 1 else 0.1, 0.02, 0.2))
+
+    # The protocol ---------------------------------------------------------------
+    def _suggest(self, n: int) -> list[Suggestion]:
+        return self.delegate.ask(n)
+
+    def _observe(self, trial: Trial) -> None:
+        self.delegate.tell(trial)
+        if usable(trial) and self.loss(trial) < self._best - 1e-12 * max(1.0, abs(self._best)):
+            self._best, self._since_best = self.loss(trial), 0
+        else:
+            self._since_best += 1
+        self._maybe_switch()
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["method_history"] = [dict(step) for step in self.method_history]
+        state["delegate"] = self.delegate.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        stored = state["method_history"]
+        if [s["method"] for s in stored] != [s["method"] for s in self.method_history]:
+            # resumed with other options (e.g. a larger max_trials): keep the method the study was using
+            self.method_history = stored[:-1]
+            self._switch(stored[-1]["method"], stored[-1]["reason"])
+        self.method_history = [dict(step) for step in stored]  # as recorded when it happened
+        self.delegate.load_state_dict(state["delegate"])
+
+    @property
+    def planned(self) -> int | None:
+        return self.delegate.planned
+
+    @property
+    def exhausted(self) -> bool:
+        return self.delegate.exhausted
+
+    def length_scales(self) -> dict[str, float]:
+        """The GP's length scales when ``bayes`` is (or was) in charge."""
+        getter = getattr(self.delegate, "length_scales", None)
+        if getter is None:
+            raise ValueError(f"auto is using {self.method!r}, which learns no length scales")
+        return getter()
+

@@ -1,0 +1,92 @@
+"""``method="auto"``: what it chooses, when it switches, and that the history is logged, stored and resumed."""
+
+import logging
+import subprocess
+import sys
+
+import pytest
+
+import keras_hpo as kh
+from keras_hpo import searchers
+from keras_hpo.testing.conformance import drive
+from keras_hpo.testing.objectives import BRANIN, ROSENBROCK4
+
+
+def _auto(space, seed=0, **plan):
+    searcher = searchers.get("auto")
+    searcher.plan(**plan)
+    searcher.setup(space, "min", seed)
+    return searcher
+
+
+def test_is_the_default_of_tune():
+    result = kh.tune(BRANIN, BRANIN.space, max_trials=12, seed=0, progress=False)
+    assert result.method == "auto"
+    assert result.method_history == [{"method": "bayes", "at_trial": 0, "reason": result.method_history[0]["reason"]}]
+
+
+def test_a_finite_space_that_fits_is_enumerated():
+    space = {"a": [1, 2, 3], "b": ["x", "y"]}
+    result = kh.tune(lambda p: p["a"], space, max_trials=10, seed=0, progress=False)
+    assert result.method_history[0]["method"] == "grid"
+    assert len(result.records) == 6  # every point once, then done
+    assert _auto(kh.Space(space), max_trials=5).method == "bayes"  # too many points for the budget
+
+
+def test_many_workers_get_cmaes():
+    assert _auto(ROSENBROCK4.space, n_workers=16).method == "cmaes"
+    assert _auto(ROSENBROCK4.space, n_workers=4).method == "bayes"
+
+
+def test_switches_to_cmaes_at_the_best_point(caplog):
+    searcher = searchers.get("auto", switch_after=15)
+    searcher.setup(ROSENBROCK4.space, "min", 0)
+    with caplog.at_level(logging.INFO, logger="keras_hpo"):
+        trials = drive(searcher, 40, objective=ROSENBROCK4.fn)
+    assert [(s["method"], s["at_trial"]) for s in searcher.method_history] == [("bayes", 0), ("cmaes", 15)]
+    assert "switching to cmaes" in caplog.text
+    best_before = min(trials[:15], key=lambda t: t.value).params
+    assert searcher.delegate.x0 == best_before
+
+
+@pytest.mark.slow
+def test_a_stalled_gp_hands_over():
+    searcher = searchers.get("auto", stall_after=5)
+    searcher.setup(BRANIN.space, "min", 0)
+    drive(searcher, 120, objective=lambda p: 1.0)  # nothing ever improves after the first trial
+    assert [s["method"] for s in searcher.method_history] == ["bayes", "cmaes"]
+    assert searcher.method_history[1]["at_trial"] == 100
+
+
+def test_history_is_stored_and_a_resumed_study_replays_it(tmp_path):
+    db = str(tmp_path / "auto.db")
+    method = searchers.get("auto", switch_after=20)
+    first = kh.tune(ROSENBROCK4, ROSENBROCK4.space, method=method, max_trials=30, storage=db, study="s", seed=3,
+                    progress=False)
+    assert [s["method"] for s in first.method_history] == ["bayes", "cmaes"]
+    assert kh.load(db).method_history == first.method_history
+    again = kh.tune(ROSENBROCK4, ROSENBROCK4.space, method=searchers.get("auto", switch_after=20), max_trials=40,
+                    storage=db, study="s", resume=True, progress=False)
+    assert again.method_history == first.method_history and len(again.records) == 40
+
+
+def test_a_fixed_method_reports_itself():
+    result = kh.tune(BRANIN, BRANIN.space, method="random", max_trials=3, seed=0, progress=False)
+    assert [s["method"] for s in result.method_history] == ["random"]
+
+
+@pytest.mark.parametrize("options, name", [({"switch_after": 0}, "switch_after"), ({"stall_after": "x"}, "stall_after")])
+def test_bad_options_fail_before_any_trial(options, name):
+    with pytest.raises(ValueError, match=name):
+        kh.tune(BRANIN, BRANIN.space, method=searchers.get("auto", **options), max_trials=3, progress=False)
+
+
+def test_the_command_line_defaults_to_auto(tmp_path):
+    (tmp_path / "space.json").write_text('{"a": [1, 2, 3], "b": [0, 1]}')
+    (tmp_path / "obj.py").write_text("def f(p):\n    return p['a'] + p['b']\n")
+    db = tmp_path / "cli.db"
+    out = subprocess.run([sys.executable, "-m", "keras_hpo.cli", "run", "obj:f", "--space", "space.json", "--trials", "6",
+                          "--storage", str(db), "--no-progress"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "method=auto" in out.stdout
+    assert kh.load(str(db)).method_history[0]["method"] == "grid"
