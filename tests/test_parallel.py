@@ -69,8 +69,8 @@ def test_lambdas_and_closures_run_in_worker_processes():
         return (params["x"] - centre) ** 2
 
     for fn in (closure, lambda p: (p["x"] - centre) ** 2):
-        serial = kh.tune(fn, SPACE, max_trials=6, seed=0, progress=False)
-        parallel = kh.tune(fn, SPACE, max_trials=6, n_jobs=2, seed=0, progress=False)
+        serial = kh.tune(fn, SPACE, method="random", max_trials=6, seed=0, progress=False)
+        parallel = kh.tune(fn, SPACE, method="random", max_trials=6, n_jobs=2, seed=0, progress=False)
         assert all(t.state is kh.TrialState.COMPLETE for t in parallel.records)
         assert parallel.best_value == serial.best_value
 

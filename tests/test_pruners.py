@@ -132,8 +132,8 @@ def test_each_pruner_prunes_a_random_search(pruner):
 
 def test_pruning_saves_steps_and_keeps_the_best():
     space = {"x": kh.Float(0, 1)}
-    plain = kh.tune(learning_curve, space, max_trials=30, seed=3, progress=False)
-    pruned = kh.tune(learning_curve, space, max_trials=30, seed=3, progress=False, pruner="median")
+    plain = kh.tune(learning_curve, space, method="random", max_trials=30, seed=3, progress=False)
+    pruned = kh.tune(learning_curve, space, method="random", max_trials=30, seed=3, progress=False, pruner="median")
     steps = lambda r: sum(len(t.curve) for t in r.records)  # noqa: E731
     assert steps(pruned) < 0.7 * steps(plain)
     assert pruned.best_params == plain.best_params  # the same random points; the best was never pruned
