@@ -95,6 +95,9 @@ _TEXT: dict[str, dict[str, tuple[str, str]]] = {
     "not_names": {
         "en": ("`important` is {got}, not a list of parameter names.", "a list of two names, e.g. ['units', 'dropout'], read from result.length_scales()."),
         "es": ("`important` es {got}, no una lista de nombres de parámetros.", "una lista de dos nombres, p. ej. ['units', 'dropout'], leída de result.length_scales().")},
+    "no_names": {
+        "en": ("`important` is empty.", "put the names of the two that matter in it, e.g. ['units', 'dropout']; short length scales mean the parameter matters."),
+        "es": ("`important` está vacía.", "pon en ella los nombres de los dos que importan, p. ej. ['units', 'dropout']; una escala de longitud corta significa que el parámetro importa.")},
     "unknown_names": {
         "en": ("{names} are not parameters of the space.", "use the names of the space: {known}."),
         "es": ("{names} no son parámetros del espacio.", "usa los nombres del espacio: {known}.")},
@@ -301,8 +304,9 @@ def check_tuned(result: Any, *, min_trials: int = 20, name: str = "result", lang
 
 def check_important(important: Any, *, lang: str = "en") -> Feedback:
     """``important`` names the two hyperparameters of ``mystery`` that matter."""
-    if not isinstance(important, (list, tuple, set)) or not important or \
-            not all(isinstance(name, str) for name in important):
+    if isinstance(important, (list, tuple, set)) and not important:
+        return _say("no_names", lang)
+    if not isinstance(important, (list, tuple, set)) or not all(isinstance(name, str) for name in important):
         return _say("not_names", lang, got=_describe(important))
     unknown = [name for name in important if name not in MYSTERY_SPACE]
     if unknown:

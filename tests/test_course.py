@@ -174,6 +174,8 @@ def test_check_tuned_and_important(lang):
     assert failed(course.check_important(["learning_rate", "dropout", "units"], lang=lang), lang)  # one too many
     assert failed(course.check_important(["learning_rate", "units"], lang=lang), lang)
     assert failed(course.check_important(["learning_rate", "lr"], lang=lang), lang)              # unknown name
+    assert "empty" in repr(course.check_important([], lang="en")) and failed(course.check_important([], lang=lang), lang)
+    assert failed(course.check_important([1, 2], lang=lang), lang)
 
 
 def _cv_result(folds):

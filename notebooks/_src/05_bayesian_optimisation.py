@@ -146,7 +146,8 @@ bayes = kh.tune(objective, space, method=kh.searchers.get("bayes", n_initial=8, 
 scales = pd.Series(bayes.length_scales()).sort_values()
 fig, axes = plt.subplots(1, 2, figsize=(11, 3))
 scales.plot.barh(ax=axes[0], title="learned length scales (short = matters)")
-bayes.plot_importance(ax=axes[1]);
+bayes.plot_importance(ax=axes[1])
+fig.tight_layout()
 
 # %% [markdown]
 # ## 5. Does it pay? Bayes against random on the same budget
