@@ -11,8 +11,8 @@
 # 2. activation functions: sigmoid, tanh, ReLU, leaky ReLU, maxout, ELU, and one per layer;
 # 3. initial weights: plain random numbers against the Glorot, He and LeCun heuristics.
 #
-# Every run below is a `kh.tune` call with `method="manual"` or `"grid"`: a list of settings tried one
-# by one, each trial with its own seed, every epoch's validation value kept in `trial.curve`.
+# Every run below is a `kh.tune` call, mostly with `method="manual"` or `"grid"` (settings tried one by
+# one), each trial with its own seed and every epoch's validation value kept in `trial.curve`.
 # `KH_COURSE_FAST=1` shrinks the runs further (the tests use it).
 
 # %%
