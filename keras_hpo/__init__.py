@@ -15,7 +15,8 @@ import importlib
 from typing import Any
 
 from . import searchers
-from .errors import AllTrialsFailed, KerasHpoError, SearchExhausted, StudyExists
+from .define_by_run import HyperParameters
+from .errors import AllTrialsFailed, KerasHpoError, ResumeMismatch, SearchExhausted, StoreError, StudyExists, UnsafePath
 from .experiment import CV, Holdout
 from .result import TuneResult
 from .searchers import Searcher
@@ -28,7 +29,8 @@ __version__ = "0.1.0"
 __all__ = [
     "tune", "load", "Space", "Float", "Int", "Choice", "Fixed", "Trial", "TrialState", "Suggestion", "Decision",
     "TuneResult", "Searcher", "searchers", "SearchExhausted", "AllTrialsFailed", "StudyExists", "KerasHpoError",
-    "CV", "Holdout", "keras",
+    "CV", "Holdout", "keras", "HyperParameters",
+    "ResumeMismatch", "StoreError", "UnsafePath",
 ]
 
 _LAZY = {"keras": ".keras", "testing": ".testing", "plots": ".plots"}

@@ -26,3 +26,18 @@ class AllTrialsFailed(KerasHpoError):
 
 class StudyExists(KerasHpoError, ValueError):
     """The study name is taken in the store and ``resume`` was not asked for."""
+
+
+class UnsafePath(KerasHpoError, ValueError):
+    """A path read from a file (or built from a name) leads outside the folder it must stay in; it is never opened."""
+
+
+class StoreError(KerasHpoError, ValueError):
+    """A storage file cannot be used: not a keras_hpo store, empty, corrupted, tampered, or of a newer version.
+
+    The message names the file and the problem.
+    """
+
+
+class ResumeMismatch(KerasHpoError, ValueError):
+    """``resume=True`` with options that differ from the stored study's; the message lists every difference."""

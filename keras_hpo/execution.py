@@ -23,8 +23,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from ._worker_guard import exit_with_parent
 from .objective import Outcome, is_finite_number
 from .trial import TrialState
+from .values import storable
 
 __all__ = ["run_trial", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor"]
 
@@ -48,7 +50,7 @@ def run_trial(objective: Callable, params: dict, *, seed: int | None, budget: fl
         record.update(state=TrialState.FAILED.value, value=None,
                       error="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     record["finished"] = time.time()
-    return record
+    return storable(record, params)  # plain JSON data: crosses process boundaries and fits the store, or FAILED
 
 
 class SerialExecutor:
@@ -84,6 +86,7 @@ class Shared:
 
 
 def _start_worker(threads: int, shared: dict[str, Any]) -> None:
+    exit_with_parent()  # no orphan worker after the driver is killed
     _limit_threads(threads)
     _SHARED.update(shared)
 
@@ -154,12 +157,22 @@ class DaskExecutor:
         if threads < 1:
             raise ValueError("executor: the Dask cluster has no workers; start some or wait for them first")
         self.n_workers = threads
+        self._shared: Any = None
+        self._refs: list[Any] = []
 
     def share(self, obj: Any) -> Any:
         """Scatter ``obj`` (the objective and its data) to every worker once; trials then pass a reference."""
-        return self.client.scatter(obj, broadcast=True, hash=False)
+        self._shared = obj
+        self._refs.append(self.client.scatter(obj, broadcast=True, hash=False))
+        return self._refs[-1]
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Any:
+        if self._refs and self._refs[-1].status != "finished":
+            # every worker that held the shared objective died (killed trials): scatter it again, so the
+            # next trials do not fail for want of it
+            self._refs.append(self.client.scatter(self._shared, broadcast=True, hash=False))
+        if self._refs:
+            args = tuple(self._refs[-1] if any(a is r for r in self._refs) else a for a in args)
         return self.client.submit(fn, *args, pure=False, **kwargs)
 
     def wait(self, futures: Iterable[Any], timeout: float | None = None) -> set[Any]:
@@ -168,7 +181,7 @@ class DaskExecutor:
         futures = list(futures)
         try:
             wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
-        except TimeoutError:
+        except (TimeoutError, cf.CancelledError):  # a cancelled trial is done: the loop records it FAILED
             pass
         return {f for f in futures if f.done()}
 

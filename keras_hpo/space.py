@@ -269,13 +269,42 @@ class Int(Distribution):
 
 @dataclass(frozen=True)
 class Choice(Distribution):
-    """One of a list of JSON values (str, int, float, bool, None); encoded one-hot, never as an index."""
+    """One of a list of values, encoded one-hot, never as an index.
+
+    Values are JSON primitives (str, int, float, bool, None) or objects such as
+    Keras optimizer classes, activation functions and loss objects: an object is
+    kept by its readable name (``"keras.optimizers.Adam"``, see
+    ``keras_hpo.references``), which is what searchers, storage and tables see;
+    ``Space.resolve`` hands the object back for the model function.
+    """
 
     values_: tuple = field(metadata={"name": "values"})
+    #: the values that are names of objects, with the spec that rebuilds each (None: imported by name)
+    refs: tuple = field(default=(), kw_only=True)
+    _objects: dict = field(default_factory=dict, kw_only=True, compare=False, repr=False)
 
-    def __init__(self, values: Any, *, when: Any = None) -> None:
-        object.__setattr__(self, "values_", tuple(values) if isinstance(values, (list, tuple)) else values)
+    def __init__(self, values: Any, *, when: Any = None, refs: Any = None) -> None:
+        values = tuple(values) if isinstance(values, (list, tuple)) else values
+        named, objects, specs = _name_objects(values) if isinstance(values, tuple) else (values, {}, {})
+        specs.update(dict(refs or {}))
+        object.__setattr__(self, "values_", named)
         object.__setattr__(self, "when", when)
+        object.__setattr__(self, "refs", tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in specs.items())))
+        object.__setattr__(self, "_objects", objects)
+
+    def is_reference(self, value: Any) -> bool:
+        """Whether ``value`` is the name of an object rather than a plain value."""
+        return isinstance(value, str) and any(name == value for name, _ in self.refs)
+
+    def object_of(self, value: Any) -> Any:
+        """The value as the model function gets it: the object for an object's name, else the value itself."""
+        if not self.is_reference(value):
+            return value
+        if value not in self._objects:
+            from .references import resolve
+
+            self._objects[value] = resolve(value, json.loads(dict(self.refs)[value]))
+        return self._objects[value]
 
     def __repr__(self) -> str:
         when = f", when={self.when!r}" if self.when else ""
@@ -295,10 +324,9 @@ class Choice(Distribution):
         if not self.values_:
             raise ValueError("empty choice: give at least one value")
         for value in self.values_:
-            if not isinstance(value, _PRIMITIVES):
-                raise TypeError(
-                    f"choice values must be str, int, float, bool or None (name Keras objects by string), got {value!r}"
-                )
+            if not isinstance(value, _PRIMITIVES) and not _is_number(value):
+                raise TypeError("choice values must be str, int, float, bool, None, or a class, function or Keras "
+                                f"object, got {value!r}")
         for i, a in enumerate(self.values_):
             if any(_same(a, b) for b in self.values_[:i]):
                 raise ValueError(f"duplicate choice value {a!r}")
@@ -327,7 +355,28 @@ class Choice(Distribution):
         return self.values_[int(np.argmax(u))]
 
     def _to_dict(self) -> dict:
-        return {"type": "choice", "values": list(self.values_)}
+        out = {"type": "choice", "values": list(self.values_)}
+        if self.refs:
+            out["refs"] = {name: json.loads(spec) for name, spec in self.refs}
+        return out
+
+
+def _name_objects(values: tuple) -> tuple[tuple, dict, dict]:
+    """Choice values with every object replaced by its name; the objects and specs by name."""
+    if not any(not isinstance(v, _PRIMITIVES) and not _is_number(v) for v in values):
+        return values, {}, {}
+    from .references import is_reference, name_of, spec_of
+
+    named, objects, specs = [], {}, {}
+    for value in values:
+        if is_reference(value) and (callable(value) or hasattr(value, "get_config")):
+            name = name_of(value)
+            if name in objects and objects[name] is not value:
+                raise ValueError(f"two different objects share the name {name!r}; give them distinct names")
+            objects[name], specs[name] = value, spec_of(value)
+            value = name
+        named.append(value)
+    return tuple(named), objects, specs
 
 
 @dataclass(frozen=True, repr=False)
@@ -370,6 +419,15 @@ class Fixed(Distribution):
         return {"type": "fixed", "value": self.value}
 
 
+def with_when(dist: Distribution, when: Mapping[str, Any] | None) -> Distribution:
+    """A copy of ``dist`` with the condition ``when`` (used where conditions are found after the distribution)."""
+    if isinstance(dist, Choice):
+        return Choice(dist.values(), when=when, refs={name: json.loads(spec) for name, spec in dist.refs})
+    from dataclasses import replace
+
+    return replace(dist, when=when)
+
+
 def talos_range(start: float, stop: float, steps: int) -> Distribution:
     """The Talos tuple ``(start, stop, steps)``: ``steps`` evenly spaced values from ``start``, ``stop`` excluded."""
     if not all(_is_number(v) for v in (start, stop, steps)) or steps <= 0 or start == stop or int(steps) != steps:
@@ -402,6 +460,8 @@ def _from_shorthand(value: Any) -> Distribution:
         return _from_dict(value)
     if isinstance(value, _PRIMITIVES):
         return Fixed(value)
+    if callable(value) or hasattr(value, "get_config"):  # a single Keras object or function: a choice of one
+        return Choice([value])
     raise TypeError(f"cannot make a distribution from {value!r}: use a list, a scalar, a (start, stop, steps) tuple or kh.Float/Int/Choice")
 
 
@@ -413,7 +473,7 @@ def _from_dict(d: Mapping) -> Distribution:
     if kind == "int":
         return Int(d["low"], d["high"], log=d.get("log", False), step=d.get("step", 1), when=when)
     if kind == "choice":
-        return Choice(d["values"], when=when)
+        return Choice(d["values"], when=when, refs=d.get("refs"))
     if kind == "fixed":
         return Fixed(d["value"], when=when)
     raise ValueError(f"unknown distribution type {kind!r}; known: float, int, choice, fixed")
@@ -505,6 +565,20 @@ class Space(Mapping):
     @property
     def conditional(self) -> bool:
         return self._conditional
+
+    def resolve(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` as the model function gets them: names of objects replaced by the objects (see ``Choice``)."""
+        out = dict(params)
+        for name, value in params.items():
+            dist = self._dists.get(name)
+            if isinstance(dist, Choice) and dist.refs:
+                out[name] = dist.object_of(value)
+        return out
+
+    @property
+    def has_objects(self) -> bool:
+        """Whether some choice holds objects (so params must go through ``resolve``)."""
+        return any(isinstance(d, Choice) and d.refs for d in self._dists.values())
 
     # Sampling and membership -----------------------------------------
     def sample(self, rng: np.random.Generator) -> dict[str, Any]:

@@ -15,20 +15,26 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import CancelledError
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
 
 from . import searchers as _searchers
+from .compat import prepare
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists
 from .execution import make_executor, run_trial
 from .experiment import CrossValidated, as_splitter
 from .objective import make_objective
+from .paths import artifacts_dir, check_study_name
 from .result import TuneResult
+from .resume import check_resume, replay
 from .space import Space
 from .storage import Store
+from .store_file import problems_named
 from .trial import Trial, TrialState, better
+from .values import storable
 
 __all__ = ["tune", "load", "infer_direction"]
 
@@ -52,7 +58,7 @@ def trial_seed(study_seed: int, number: int) -> int:
 
 def tune(
     model_fn: Callable,
-    space: Space | dict,
+    space: Space | dict | None = None,
     *,
     data: Any = None,
     method: str | _searchers.Searcher = "random",
@@ -77,14 +83,17 @@ def tune(
 
     ``model_fn`` is a plain objective ``fn(params) -> float | dict``, or, with
     ``data=``, a Keras model function (``fn(params) -> keras.Model`` or the Talos
-    shape). Every input is checked before the first trial runs. A trial that
+    shape). ``space`` is a dict or ``kh.Space``, or a Hyperopt space; leave it out
+    for a KerasTuner-style ``model_fn(hp)``, whose space is discovered (see
+    ``keras_hpo.compat``). Every input is checked before the first trial runs. A trial that
     raises or returns NaN is recorded FAILED and the run goes on.
     """
-    space = Space.from_any(space)
     _check_options(max_trials=max_trials, timeout=timeout, target=target, direction=direction, seed=seed,
                    callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
+    model_fn, space = prepare(model_fn, space)  # a KerasTuner build(hp), a Hyperopt space, Talos objects (compat.py)
     searcher = _searchers.resolve(method)
     method_name = _method_name(searcher)
+    method_options = searcher.options()  # before setup, which may fill in defaults
     direction = direction or infer_direction(metric)  # Keras's default metric, val_loss, is minimised too
     name = study or "default"
     keras_options = {} if data is None else {"objective": objective, "artifacts_dir": _artifacts_dir(storage, name)}
@@ -111,20 +120,23 @@ def tune(
         if info is None:
             seed = secrets.randbelow(2**31) if seed is None else seed
         else:
-            _check_same_study(info, space, method_name, direction)
+            check_resume(info, space=space, method=method_name, method_options=method_options, direction=direction,
+                         metric=metric, seed=seed, storage=storage)
             seed = info["seed"]
         searcher.setup(space, direction, seed)  # validates the method's options before anything is written
         bind_study = getattr(work, "bind_study", None)  # the Keras adapter finds earlier trials' weights by seed
         if callable(bind_study):
             bind_study(seed=seed, direction=direction)
         if info is None:
-            store.create_study(name, space=space.to_json(), method=method_name, direction=direction, metric=metric, seed=seed)
+            store.create_study(name, space=space.to_json(), method=method_name, direction=direction, metric=metric, seed=seed,
+                               method_options=method_options)
         loop = _Loop(store, name, searcher, work, executor_, seed=seed, max_trials=max_trials, timeout=timeout,
                      target=target, progress=progress, callbacks=callbacks,
                      max_consecutive_failures=max_consecutive_failures, result_args=dict(
                          space=space, direction=direction, metric=metric, study=name, method=method_name, seed=seed,
                          storage=storage, objective=work, searcher=searcher))
-        records = loop.run(resume_state=info["searcher_state"] if info else None)
+        records = loop.run(resume_state=info["searcher_state"] if info else None,
+                           resume_told=info["searcher_told"] if info else None)
     finally:
         executor_.close()
         store.close()
@@ -140,7 +152,7 @@ def load(storage: str, study: str | None = None) -> TuneResult:
     """The result of a stored study, without running anything (``study`` may be left out if there is one)."""
     if not os.path.exists(storage):
         raise FileNotFoundError(f"storage: no such file {storage!r}")
-    with Store(storage) as store:
+    with Store(storage, read_only=True) as store:  # reading never writes: another program's file stays as it is
         names = store.studies()
         if study is None:
             if len(names) != 1:
@@ -150,7 +162,9 @@ def load(storage: str, study: str | None = None) -> TuneResult:
         if info is None:
             raise ValueError(f"study {study!r} is not in {storage}; it holds {names}")
         records = store.trials(study)
-    return TuneResult(records, space=Space.from_json(info["space"]), direction=info["direction"],
+        with problems_named(storage, f"the space of study {study!r}"):
+            space = Space.from_json(info["space"])
+    return TuneResult(records, space=space, direction=info["direction"],
                       metric=info["metric"], study=study, method=info["method"], seed=info["seed"], storage=storage)
 
 
@@ -166,14 +180,11 @@ class _Loop:
         self.progress = progress
         self.direction = result_args["direction"]
 
-    def run(self, resume_state: dict | None) -> list[Trial]:
+    def run(self, resume_state: dict | None, resume_told: int | None = None) -> list[Trial]:
         share = getattr(self.executor, "share", None)  # remote workers get the objective (and data) once
         self.work = share(self.objective) if callable(share) else self.objective
         records = {t.number: t for t in self.store.trials(self.study)}
-        for number in self.store.told_order(self.study):
-            self.searcher.tell(records[number])
-        if resume_state is not None:
-            self.searcher.load_state_dict(resume_state)
+        replay(self.searcher, [records[n] for n in self.store.told_order(self.study)], resume_state, resume_told)
         rerun = [t for t in records.values() if t.state is TrialState.RUNNING]
         if records:
             log.info("resuming study %r: %d finished trials, %d to re-run", self.study, len(records) - len(rerun), len(rerun))
@@ -251,6 +262,7 @@ class _Loop:
                                     budget=trial.budget, resume_from=trial.resume_from, report=report)
 
     def _finish(self, trial: Trial, outcome: dict) -> Trial:
+        outcome = storable(outcome, trial.params)  # again, for executors that do not go through run_trial
         done = trial.replace(
             state=TrialState(outcome["state"]), value=outcome.get("value"), metrics=outcome.get("metrics") or {},
             curve=outcome.get("curve") or [], folds=outcome.get("folds") or [], started=outcome["started"],
@@ -259,7 +271,7 @@ class _Loop:
         if done.state is TrialState.FAILED:
             log.warning("trial %d failed: %s", done.number, (done.error or "").strip().splitlines()[-1:])
         self.searcher.tell(done)
-        self.store.save(self.study, done, self.searcher.state_dict())
+        self.store.save(self.study, done)  # the state is saved with the next batch; resume replays this tell
         return done
 
     def _after(self, trial: Trial, finished: list[Trial], bar: Any) -> None:
@@ -301,7 +313,8 @@ def _outcome_of(future: Any) -> dict:
         return future.result()
     except Exception as exc:
         now = time.time()
-        died = isinstance(exc, BrokenProcessPool)
+        # a dead local worker, or a Dask task that killed its workers or lost the data it needed with them
+        died = isinstance(exc, (BrokenProcessPool, CancelledError)) or type(exc).__name__ == "KilledWorker"
         reason = "its worker process died (out of memory, or a crash in native code)" if died else f"{type(exc).__name__}: {exc}"
         return {"state": TrialState.FAILED.value, "value": None, "started": now, "finished": now, "worker_died": died,
                 "error": f"the executor could not run the trial: {reason}"}
@@ -320,7 +333,7 @@ def _artifacts_dir(storage: str | None, study: str) -> str | None:
     """Where trained weights go: beside a storage file (so they survive a resume), else a temporary folder."""
     if storage is None:
         return None
-    return f"{storage}.artifacts/{study}"
+    return artifacts_dir(storage, study)
 
 
 def _method_name(searcher: Any) -> str:
@@ -328,13 +341,6 @@ def _method_name(searcher: Any) -> str:
     return name if name != "searcher" else type(searcher).__name__
 
 
-def _check_same_study(info: dict, space: Space, method: str, direction: str) -> None:
-    if Space.from_json(info["space"]) != space:
-        raise ValueError(f"space: study {info['name']!r} was run with another space; resume it with the same space or use another study=")
-    if info["method"] != method:
-        raise ValueError(f"method: study {info['name']!r} was run with method={info['method']!r}, not {method!r}")
-    if info["direction"] != direction:
-        raise ValueError(f"direction: study {info['name']!r} was run with direction={info['direction']!r}, not {direction!r}")
 
 
 def _check_options(**o: Any) -> None:
@@ -351,8 +357,8 @@ def _check_options(**o: Any) -> None:
         raise ValueError(f"direction must be 'min' or 'max', got {o['direction']!r}")
     if o["seed"] is not None and (not isinstance(o["seed"], (int, np.integer)) or isinstance(o["seed"], bool) or o["seed"] < 0):
         raise ValueError(f"seed must be a non-negative integer or None, got {o['seed']!r}")
-    if o["study"] is not None and (not isinstance(o["study"], str) or not o["study"]):
-        raise ValueError(f"study must be a non-empty string, got {o['study']!r}")
+    if o["study"] is not None:
+        check_study_name(o["study"])
     for callback in o["callbacks"]:
         if not callable(callback):
             raise TypeError(f"callbacks must be callables f(result, trial), got {callback!r}")

@@ -50,7 +50,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UnsafePath
 from ..objective import Outcome, PlainObjective, _talos_shaped
+from ..paths import inside
 from ..space import Space
 from ..trial import Decision, Trial, better
 from .builder import check_names, make_optimizer, space_values
@@ -304,6 +306,11 @@ class KerasObjective:
     def _talos(self) -> bool:
         return _talos_shaped(self.model_fn)
 
+    def _resolved(self, params: Mapping[str, Any]) -> dict:
+        """Params with objects in place of their names (Talos's optimizer classes), for compiling."""
+        resolve = getattr(self.model_fn, "resolve_params", None)
+        return resolve(dict(params)) if callable(resolve) else dict(params)
+
     # Before the first trial ------------------------------------------------
     def check_space(self, space: Space | Mapping[str, Any]) -> None:
         """Validate the options, the data and the space's training values; raise ``ValueError`` before any training."""
@@ -383,8 +390,8 @@ class KerasObjective:
             raise TypeError("model_fn must return a keras.Model (or, as a plain objective, a number or a dict), "
                             f"got {type(model).__name__}")
         if not model.compiled:
-            _compile(model, params, y_train)
-        start, history = self._restore(model, resume_from)
+            _compile(model, self._resolved(params), y_train)
+        start, history = self._restore(model, resume_from, x_train)
         best_so_far = self._stored_best() if keep else None
         watch = _Watch(self._metric, self._direction, report, history, keep_best_below=best_so_far,
                        keep_weights=self.objective == "best")
@@ -442,7 +449,8 @@ class KerasObjective:
         return self.artifacts_dir
 
     def _path(self, name: str) -> str:
-        return os.path.join(self._folder(), name)
+        """``name`` inside the artifacts folder; ``UnsafePath`` for a name (e.g. read from best.json) that leads out."""
+        return inside(self._folder(), name)
 
     def _stored_best(self) -> float | None:
         try:
@@ -473,7 +481,9 @@ class KerasObjective:
         if old and old != name:
             try:
                 os.remove(self._path(old))
-            except OSError:
+            except UnsafePath as exc:  # a tampered best.json: never delete what it points at
+                log.warning("best.json named a file outside the artifacts folder; left it alone (%s)", exc)
+            except (OSError, TypeError):
                 pass
 
     def _save_checkpoint(self, model: Any, seed: int | None, watch: _Watch) -> str:
@@ -482,7 +492,7 @@ class KerasObjective:
         _write_json(self._path(f"seed-{seed}.json"), {"epochs": watch.epochs, "history": watch.history})
         return path
 
-    def _restore(self, model: Any, resume_from: int | None) -> tuple[int, dict[str, list]]:
+    def _restore(self, model: Any, resume_from: int | None, x: Any = None) -> tuple[int, dict[str, list]]:
         """Load the weights of trial ``resume_from``: the epoch to start from and the history so far."""
         if resume_from is None:
             return 0, {}
@@ -496,7 +506,7 @@ class KerasObjective:
         if not (os.path.exists(weights) and os.path.exists(meta)):
             log.warning("trial %s has no kept weights in %s; training from scratch", resume_from, self.artifacts_dir)
             return 0, {}
-        _load_weights(model, weights)
+        _load_weights(model, weights, x)
         with open(meta) as handle:
             info = json.load(handle)
         return int(info["epochs"]), info["history"]
@@ -510,14 +520,14 @@ class KerasObjective:
             try:
                 _clear_session(keras)
                 if kept.endswith(".keras"):
-                    return keras.saving.load_model(kept)
+                    return keras.saving.load_model(kept, safe_mode=True)  # no Lambda code from a file is run
                 if trial.seed is not None:
                     keras.utils.set_random_seed(int(trial.seed))
                 model = self.model_fn(dict(trial.params))
                 if isinstance(model, keras.Model):
                     if not model.compiled:
-                        _compile(model, trial.params, self._split(trial.params)[1])
-                    _load_weights(model, kept)
+                        _compile(model, self._resolved(trial.params), self._split(trial.params)[1])
+                    _load_weights(model, kept, self._split(trial.params)[0])
                     return model
             except Exception as exc:
                 log.warning("could not reload trial %d's weights (%s); retraining it", trial.number, exc)
@@ -536,7 +546,9 @@ class KerasObjective:
                 best = json.load(handle)
             if best.get("seed") == seed and os.path.exists(self._path(best["file"])):
                 return self._path(best["file"])
-        except (OSError, ValueError, KeyError):
+        except UnsafePath as exc:
+            raise UnsafePath(f"{self._path(_BEST)} is not as keras_hpo wrote it: {exc}") from None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
         checkpoint = self._path(f"seed-{seed}.weights.h5")
         return checkpoint if os.path.exists(checkpoint) and not self._talos else None
@@ -549,8 +561,14 @@ def _epochs(params: Mapping[str, Any], budget: float | None) -> int:
     return int(epochs)
 
 
-def _load_weights(model: Any, path: str) -> None:
-    """Load weights (and the optimizer's state saved with them) into a freshly built, compiled model."""
+def _load_weights(model: Any, path: str, x: Any = None) -> None:
+    """Load weights (and the optimizer's state saved with them) into a freshly built, compiled model.
+
+    A model without an input shape (``keras.Sequential()`` as KerasTuner's guide
+    writes it) is built first by calling it on one sample of ``x``.
+    """
+    if not model.built and x is not None:
+        model(_take(x, slice(0, 1)))
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and not optimizer.built:
         optimizer.build(model.trainable_variables)

@@ -87,6 +87,10 @@ def make_optimizer(name: str = "adam", learning_rate: float | None = None) -> An
     """
     import keras
 
+    if isinstance(name, type):  # a class such as keras.optimizers.Adam (Talos params)
+        return name(**({} if learning_rate is None else {"learning_rate": float(learning_rate)}))
+    if isinstance(name, keras.optimizers.Optimizer):
+        return name
     name = _known("optimizer", name)
     if name in _OPTIMIZERS:
         cls_name, options = _OPTIMIZERS[name]
@@ -302,4 +306,5 @@ def check_names(space: Space | Mapping[str, Any], kinds: Iterable[str] = ("activ
         for key, dist in space.items():
             if pattern.fullmatch(key):
                 for value in space_values(dist):
-                    _known(kind, value, key)
+                    if not (isinstance(dist, Choice) and dist.is_reference(value)):  # an object, not a name
+                        _known(kind, value, key)

@@ -10,7 +10,11 @@ class does the bookkeeping every method needs, so an algorithm only writes
   soon as every point has been suggested, never earlier;
 - pending (asked but not yet told) suggestions are tracked, so ``ask(n)`` in
   parallel never hands two workers the same point;
-- ``state_dict`` captures the RNG and the bookkeeping as JSON for resume.
+- ``state_dict`` captures the RNG and the pending suggestions as JSON for resume;
+  its size does not grow with the number of trials (the points already seen are
+  rebuilt by replaying the trials, never stored);
+- ``options()`` describes the constructor's arguments as JSON, so a resumed study
+  can refuse a searcher configured differently.
 
 >>> import keras_hpo as kh
 >>> s = kh.searchers.get("random")
@@ -19,14 +23,19 @@ class does the bookkeeping every method needs, so an algorithm only writes
 >>> 0 <= sugg.params["x"] <= 1
 True
 
-Resume contract: the loop rebuilds a searcher with ``setup``, ``tell``s it every
-finished trial again in the order they were told, then calls ``load_state_dict``
-with the state saved last. A subclass keeps in ``state_dict`` only what replaying
-the trials does not rebuild.
+Resume contract: the loop rebuilds a searcher with ``setup``, ``tell``s it the
+finished trials that it had been told when its state was saved last (in the order
+they were told), calls ``load_state_dict`` with that state, then ``tell``s it the
+trials finished since. A subclass keeps in ``state_dict`` only what replaying the
+trials does not rebuild (a random generator, counters, positions), never a list
+that grows with the study. The state is saved when new trials start, not after each
+``tell``: whatever ``tell`` (or a ``report`` before it) changes must follow from the
+told trial itself, so that telling it again after ``load_state_dict`` rebuilds it.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
@@ -50,6 +59,34 @@ class Searcher:
     finite_by_itself = False
     #: the registry name, filled in by the registry
     name = "searcher"
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Searcher:
+        # the constructor's arguments, as given, for options(); subclasses' __init__ need do nothing for it
+        self = super().__new__(cls)
+        self._init_args = (args, kwargs)
+        return self
+
+    def options(self) -> dict[str, Any]:
+        """The constructor's arguments (defaults filled in) as JSON; stored with a study so resume can compare them.
+
+        >>> import keras_hpo as kh
+        >>> kh.searchers.get("grid", shuffle=True).options()
+        {'shuffle': True}
+        """
+        args, kwargs = getattr(self, "_init_args", ((), {}))
+        try:
+            bound = inspect.signature(type(self).__init__).bind(self, *args, **kwargs)
+        except TypeError:
+            return {}
+        bound.apply_defaults()
+        out: dict[str, Any] = {}
+        for name, value in list(bound.arguments.items())[1:]:
+            kind = bound.signature.parameters[name].kind
+            if kind is inspect.Parameter.VAR_KEYWORD:
+                out.update({k: _option_json(v) for k, v in value.items()})
+            elif kind is not inspect.Parameter.VAR_POSITIONAL or value:
+                out[name] = _option_json(value)
+        return out
 
     def setup(self, space: Space | dict, direction: str = "min", seed: int | None = None) -> None:
         """Bind the searcher to a space; all validation of the options happens here."""
@@ -98,13 +135,16 @@ class Searcher:
         return Decision.CONTINUE
 
     def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable state for resume (the RNG and what replaying the trials cannot rebuild)."""
-        return {"rng": self.rng.bit_generator.state, "seen": sorted(self._seen), "pending": list(self._pending.values())}
+        """JSON-serialisable state for resume: the RNG and the pending suggestions (at most one per worker).
+
+        The points already seen are not in it: ``tell`` rebuilds them when the trials are replayed.
+        """
+        return {"rng": self.rng.bit_generator.state, "pending": list(self._pending.values())}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.rng.bit_generator.state = state["rng"]
-        self._seen = set(state["seen"])
-        self._pending = {self.space.key(p): p for p in state["pending"]}
+        pending = ((self.space.key(p), p) for p in state["pending"])
+        self._pending = {key: p for key, p in pending if key not in self._seen}
 
     # For subclasses -----------------------------------------------------
     def _suggest(self, n: int) -> list[Suggestion]:
@@ -158,3 +198,17 @@ class Searcher:
         if not unseen:
             return None
         return unseen[int(self.rng.integers(len(unseen)))]
+
+
+def _option_json(value: Any) -> Any:
+    """A constructor argument as JSON: a nested searcher by name and options, a callable by its qualified name."""
+    from ..values import to_json
+
+    if isinstance(value, Searcher):
+        return {"method": value.name if value.name != "searcher" else type(value).__name__, "options": value.options()}
+    if callable(value):
+        return f"{getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', type(value).__name__)}"
+    try:
+        return to_json(value)
+    except TypeError:
+        return f"<{type(value).__module__}.{type(value).__qualname__}>"

@@ -161,7 +161,8 @@ class HyperoptSearcher(Searcher):
 
     def _validate(self) -> None:
         self._algo_options = self._options()
-        self._expr, self._codecs = to_hyperopt(self.space)
+        # a space made from a Hyperopt space (keras_hpo.hyperopt_space) is searched as the user wrote it
+        self._expr, self._codecs = getattr(self.space, "hyperopt", None) or to_hyperopt(self.space)
         self._domain = Domain(_never_called, self._expr)
         self._trials = Trials()
         self._pending_tids: dict[str, int] = {}  # space key -> tid of the job waiting for its result

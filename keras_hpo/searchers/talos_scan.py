@@ -158,11 +158,10 @@ def to_talos(result: Any) -> Any:
     objective was read from: the last with ``objective="last"``, as in Talos;
     the objective is always there: under ``result.metric``, or ``value`` for a plain number), then
     one column per parameter (``param__<name>`` when a metric has its name, as
-    Talos does; inactive conditional parameters are empty).
-    ``talos.Analyze(result.to_talos())`` works on it.
+    Talos does; inactive conditional parameters are empty). The table also
+    carries ``params`` and ``parameter_columns``, as a Talos scan object does,
+    so ``talos.Analyze(result.to_talos()).best_params(...)`` returns parameters only.
     """
-    import pandas as pd
-
     metric_name = result.metric or "value"
     rows = []
     for trial in sorted(result.records, key=lambda t: t.number):
@@ -188,7 +187,12 @@ def to_talos(result: Any) -> Any:
         params = {columns[n]: trial.params.get(n) for n in result.space}
         records.append({**head, **metrics, **params})
     metric_columns = list(dict.fromkeys(k for _, metrics, _ in rows for k in metrics))
-    return pd.DataFrame(records, columns=[*_TALOS_RESERVED, *metric_columns, *columns.values()])
+    from .._talos_data import TalosData
+
+    table = TalosData(records, columns=[*_TALOS_RESERVED, *metric_columns, *columns.values()])
+    table.params = {name: list(result.space[name].values()) if result.space[name].finite else [] for name in result.space}
+    table.parameter_columns = columns
+    return table
 
 
 def _iso(timestamp: float | None) -> str | None:
