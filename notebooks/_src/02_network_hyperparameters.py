@@ -146,6 +146,29 @@ per_layer = kh.tune(model_fn, {"layers": 2, "units": 32, "epochs": EPOCHS,
 per_layer.leaderboard()[["params_activation_0", "params_activation_1", "value"]]
 
 # %% [markdown]
+# The same idea in your own model function, written the KerasTuner way: a function of `hp` declares
+# each hyperparameter where it is used, and `kh.tune` discovers the space from it (here one activation
+# per layer, for as many layers as `layers` says: `activation_2` exists only when there are 3 layers).
+
+# %%
+import keras
+
+
+def build(hp):
+    hp.Fixed("epochs", EPOCHS)                       # read by keras_hpo's fit, like any key of the params
+    model = keras.Sequential([keras.Input((64,))])
+    for i in range(hp.Int("layers", 1, 3)):
+        model.add(keras.layers.Dense(32, activation=hp.Choice(f"activation_{i}", ["relu", "tanh", "elu"])))
+    model.add(keras.layers.Dense(10, activation="softmax"))
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+declared = kh.tune(build, data=(x, y), metric="val_accuracy", method="random", max_trials=2 if FAST else 6,
+                   seed=0, progress=False)
+declared.space
+
+# %% [markdown]
 # ## 3. Initial weights
 #
 # Training starts from random weights, but *how* random matters. With a fixed small spread (Keras's
@@ -160,8 +183,6 @@ per_layer.leaderboard()[["params_activation_0", "params_activation_1", "value"]]
 # First a look inside an untrained deep network: the spread of each layer's outputs on the digits.
 
 # %%
-import keras
-
 deep = {"layers": 6, "units": 64, "activation": "tanh"}
 initializers = ["random_normal", "glorot_uniform", "he_normal", "lecun_normal"]
 
