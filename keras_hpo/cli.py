@@ -3,7 +3,8 @@
     keras-hpo demo [--method NAME] [--trials N] [--storage PATH]
     keras-hpo run module:fn --space space.json [--method NAME] [--trials N] [--storage PATH] [--study NAME] [--resume]
     keras-hpo show runs/x.db [--study NAME] [--top N] [--csv FILE]
-    keras-hpo plot runs/x.db [--study NAME] [--out FILE.png]
+    keras-hpo plot runs/x.db [--study NAME] [--kind KIND] [--out FILE.png]
+    keras-hpo tensorboard runs/x.db --logdir logs/x [--study NAME]
     keras-hpo methods
 """
 
@@ -21,6 +22,9 @@ from . import searchers
 from .tune import load, tune
 
 __all__ = ["main"]
+
+#: the names of ``keras_hpo.plots.KINDS`` (spelled out so that ``--help`` does not import the plots)
+_PLOT_KINDS = ("history", "importance", "parallel", "curves", "slice", "contour", "timeline", "rungs", "ecdf")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,7 +63,15 @@ def _parser() -> argparse.ArgumentParser:
     plot = sub.add_parser("plot", help="save history, importance and parallel-coordinate plots of a stored study")
     plot.add_argument("storage", help="SQLite file")
     plot.add_argument("--study", default=None)
-    plot.add_argument("--out", default=None, help="PNG file (default: <storage>.png)")
+    plot.add_argument("--out", default=None, help="PNG file (default: <storage>.png, or <storage>.<kind>.png)")
+    plot.add_argument("--kind", default="overview", choices=["overview", *_PLOT_KINDS],
+                      help="overview (history, importance, parallel side by side) or one plot; ecdf without --study "
+                           "compares every study in the file")
+
+    board = sub.add_parser("tensorboard", help="write a stored study as TensorBoard HParams sessions")
+    board.add_argument("storage", help="SQLite file")
+    board.add_argument("--logdir", required=True, help="folder for the event files (then: tensorboard --logdir it)")
+    board.add_argument("--study", default=None)
 
     sub.add_parser("methods", help="list the search methods")
     return parser
@@ -114,15 +126,37 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    result = load(args.storage, args.study)
-    fig, axes = plt.subplots(1, 3, figsize=(18, 4.5))
-    result.plot_history(ax=axes[0])
-    result.plot_importance(ax=axes[1])
-    result.plot_parallel(ax=axes[2])
+    from .plots import KINDS
+
+    if args.kind == "ecdf" and args.study is None:  # compare every study of the file
+        from .storage import Store
+
+        with Store(args.storage) as store:
+            names = store.studies()
+        ax = KINDS["ecdf"](*(load(args.storage, name) for name in names))
+        fig = ax.figure
+    elif args.kind == "overview":
+        result = load(args.storage, args.study)
+        fig, axes = plt.subplots(1, 3, figsize=(18, 4.5))
+        result.plot_history(ax=axes[0])
+        result.plot_importance(ax=axes[1])
+        result.plot_parallel(ax=axes[2])
+    else:
+        drawn = KINDS[args.kind](load(args.storage, args.study))
+        fig = getattr(drawn, "figure", None) or drawn[0].figure  # plot_slice gives one Axes per parameter
     fig.tight_layout()
-    out = args.out or f"{args.storage}.png"
+    out = args.out or (f"{args.storage}.png" if args.kind == "overview" else f"{args.storage}.{args.kind}.png")
     fig.savefig(out, dpi=100)
     print(f"wrote {out}")
+    return 0
+
+
+def _cmd_tensorboard(args: argparse.Namespace) -> int:
+    from .tensorboard_hparams import write_tensorboard
+
+    result = load(args.storage, args.study)
+    count = write_tensorboard(result, args.logdir)
+    print(f"wrote {count} trials of study {result.study!r} to {args.logdir}; view them with: tensorboard --logdir {args.logdir}")
     return 0
 
 
@@ -136,7 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the command line shows results, not TensorFlow's C++ log
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    commands = {"demo": _cmd_demo, "run": _cmd_run, "show": _cmd_show, "plot": _cmd_plot, "methods": _cmd_methods}
+    commands = {"demo": _cmd_demo, "run": _cmd_run, "show": _cmd_show, "plot": _cmd_plot, "methods": _cmd_methods,
+                "tensorboard": _cmd_tensorboard}
     try:
         return commands[args.command](args)
     except (ValueError, TypeError, FileNotFoundError) as exc:

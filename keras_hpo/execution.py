@@ -17,6 +17,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import socket
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -50,6 +51,7 @@ def run_trial(objective: Callable, params: dict, *, seed: int | None, budget: fl
         record.update(state=TrialState.FAILED.value, value=None,
                       error="".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     record["finished"] = time.time()
+    record["metrics"] = {"worker": f"{socket.gethostname()}:{os.getpid()}", **(record.get("metrics") or {})}  # timeline
     return storable(record, params)  # plain JSON data: crosses process boundaries and fits the store, or FAILED
 
 

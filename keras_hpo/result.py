@@ -205,6 +205,42 @@ class TuneResult:
 
         return plot_parallel(self, ax=ax)
 
+    def plot_learning_curves(self, ax: Any = None, metric: str | None = None) -> Any:
+        """Every trial's per-epoch ``metric`` (default: the objective's curve), best highlighted, pruned dashed."""
+        from .plots import plot_learning_curves
+
+        return plot_learning_curves(self, ax=ax, metric=metric)
+
+    def plot_slice(self, param: str | None = None, ax: Any = None) -> Any:
+        """The objective against ``param`` (or one Axes per parameter)."""
+        from .plots import plot_slice
+
+        return plot_slice(self, param, ax=ax)
+
+    def plot_contour(self, x: str | None = None, y: str | None = None, ax: Any = None) -> Any:
+        """The objective over two parameters (default: the two most important)."""
+        from .plots import plot_contour
+
+        return plot_contour(self, x, y, ax=ax)
+
+    def plot_timeline(self, ax: Any = None) -> Any:
+        """When each trial ran on which worker, coloured by how it ended."""
+        from .plots import plot_timeline
+
+        return plot_timeline(self, ax=ax)
+
+    def plot_rungs(self, ax: Any = None) -> Any:
+        """A bandit run's trials by budget and value, promotions joined."""
+        from .plots import plot_rungs
+
+        return plot_rungs(self, ax=ax)
+
+    def plot_ecdf(self, *others: TuneResult, ax: Any = None, labels: list[str] | None = None) -> Any:
+        """The distribution of this run's values (and ``others``') on one Axes, to compare methods or studies."""
+        from .plots import plot_ecdf
+
+        return plot_ecdf(self, *others, ax=ax, labels=labels)
+
 
 def _first_line(text: str | None) -> str | None:
     """The last non-empty line of a traceback: the exception itself."""

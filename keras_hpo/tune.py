@@ -24,10 +24,11 @@ import numpy as np
 from . import searchers as _searchers
 from .compat import prepare
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists
-from .execution import make_executor, run_trial
+from .execution import ProcessExecutor, make_executor, run_trial
 from .experiment import CrossValidated, as_splitter
 from .objective import make_objective
 from .paths import artifacts_dir, check_study_name
+from .quiet import native_log_filter
 from .result import TuneResult
 from .resume import check_resume, replay
 from .space import Space
@@ -78,6 +79,7 @@ def tune(
     progress: bool = True,
     callbacks: Sequence[Callable[[TuneResult, Trial], None]] = (),
     max_consecutive_failures: int | None = 20,
+    tensorboard: str | os.PathLike | None = None,
 ) -> TuneResult:
     """Tune ``model_fn`` over ``space`` and return a ``TuneResult``.
 
@@ -87,6 +89,8 @@ def tune(
     for a KerasTuner-style ``model_fn(hp)``, whose space is discovered (see
     ``keras_hpo.compat``). Every input is checked before the first trial runs. A trial that
     raises or returns NaN is recorded FAILED and the run goes on.
+    ``tensorboard="logs/run1"`` writes every finished trial as a TensorBoard HParams
+    session (see ``keras_hpo.tensorboard_hparams``).
     """
     _check_options(max_trials=max_trials, timeout=timeout, target=target, direction=direction, seed=seed,
                    callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
@@ -109,6 +113,12 @@ def tune(
             check_space(space)
     if max_trials is None and timeout is None and target is None and not (space.finite or searcher.finite_by_itself):
         raise ValueError("max_trials: give max_trials (or timeout=) because the space is continuous and would never run out")
+    board = None
+    if tensorboard is not None:  # the driver writes sessions from the finished records, for any executor
+        from .tensorboard_hparams import TensorBoardWriter
+
+        board = TensorBoardWriter(tensorboard, space, metric=metric, direction=direction)
+        callbacks = (*callbacks, board)
 
     executor_ = make_executor(n_jobs, executor)
     store = Store(storage)
@@ -135,8 +145,11 @@ def tune(
                      max_consecutive_failures=max_consecutive_failures, result_args=dict(
                          space=space, direction=direction, metric=metric, study=name, method=method_name, seed=seed,
                          storage=storage, objective=work, searcher=searcher))
-        records = loop.run(resume_state=info["searcher_state"] if info else None,
-                           resume_told=info["searcher_told"] if info else None)
+        with native_log_filter(active=isinstance(executor_, ProcessExecutor)):  # workers' TensorFlow start-up log
+            records = loop.run(resume_state=info["searcher_state"] if info else None,
+                               resume_told=info["searcher_told"] if info else None)
+        if board is not None:
+            board.write_missing(records)
     finally:
         executor_.close()
         store.close()
@@ -321,9 +334,9 @@ def _outcome_of(future: Any) -> dict:
 
 
 def _progress_bar(enabled: bool, total: int | None, initial: int, best: Trial | None) -> Any:
-    from tqdm.auto import tqdm
+    from .quiet import progress_bar_class
 
-    bar = tqdm(total=total, initial=initial, disable=not enabled, desc="trials", unit="trial")
+    bar = progress_bar_class()(total=total, initial=initial, disable=not enabled, desc="trials", unit="trial")
     if best is not None:
         bar.set_postfix(best=f"{best.value:.4g}", refresh=False)
     return bar

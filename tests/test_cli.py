@@ -52,3 +52,20 @@ def test_methods_lists_the_registry(capsys):
 def test_module_entry_point():
     out = subprocess.run([sys.executable, "-m", "keras_hpo.cli", "methods"], capture_output=True, text=True, check=True)
     assert "random" in out.stdout
+
+
+def test_plot_kinds_from_the_command_line(tmp_path, capsys):
+    db = str(tmp_path / "k.db")
+    for method in ("random", "tpe"):
+        kh.tune(lambda p: (p["x"] - 1) ** 2 + p["y"], {"x": kh.Float(-3, 3), "y": kh.Float(0, 1)}, method=method,
+                max_trials=12, storage=db, study=method, seed=0, progress=False)
+    for kind in ("curves", "slice", "contour", "timeline", "rungs", "history"):
+        assert main(["plot", db, "--study", "tpe", "--kind", kind]) == 0
+        assert (tmp_path / f"k.db.{kind}.png").read_bytes()[:4] == b"\x89PNG"
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    assert main(["plot", db, "--kind", "ecdf", "--out", str(tmp_path / "e.png")]) == 0
+    assert "wrote" in capsys.readouterr().out
+    legend = [t.get_text() for t in plt.gcf().axes[0].get_legend().get_texts()]
+    assert legend == ["random (random), 12 trials", "tpe (tpe), 12 trials"]  # every study of the file, on one axes

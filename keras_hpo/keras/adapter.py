@@ -17,7 +17,9 @@ An uncompiled model is compiled with ``optimizer`` (default adam),
 ``learning_rate`` and ``loss`` from params, the loss inferred from the labels
 and the output layer when not given. The objective is ``metric`` (default
 ``val_loss``) at the best epoch (``objective="best"``) or the last
-(``objective="last"``); every epoch's value is kept as the trial's ``curve``.
+(``objective="last"``); every epoch's value is kept as the trial's ``curve``, and
+every metric Keras logged, per epoch, as ``metrics["history"]`` (for learning-curve
+plots and TensorBoard).
 
 Weights live on disk in ``artifacts_dir`` (a temporary folder when None): the
 best trial so far (at its best epoch), and every trial that ran with a
@@ -67,9 +69,9 @@ _BEST = "best.json"
 
 
 def _keras() -> Any:
-    import keras
+    from ..quiet import import_keras  # TensorFlow's native start-up log stays out of the output
 
-    return keras
+    return import_keras()
 
 
 def _direction_of(metric: str) -> str:
@@ -401,7 +403,7 @@ class KerasObjective:
                       shuffle=bool(params.get("shuffle", DEFAULTS["shuffle"])), verbose=0, callbacks=[watch.callback])
         value, index = _score(watch.history, self._metric, self.objective, self._direction)
         metrics = {k: v[index] for k, v in watch.history.items()}
-        metrics.update(epoch=index + 1, epochs_trained=watch.epochs)
+        metrics.update(epoch=index + 1, epochs_trained=watch.epochs, history=watch.history)  # history: every epoch
         artifact = None
         if keep:
             if budget is not None:  # a later, longer trial may continue this one
@@ -435,7 +437,8 @@ class KerasObjective:
                             f"the keras.Model, got ({', '.join(type(o).__name__ for o in out)})")
         value, index = _score(history, self._metric, self.objective, self._direction)
         metrics = {k: float(v[index]) for k, v in history.items()}
-        metrics.update(epoch=index + 1, epochs_trained=len(history[self._metric]))
+        metrics.update(epoch=index + 1, epochs_trained=len(history[self._metric]),
+                       history={k: [float(x) for x in v] for k, v in history.items()})
         if keep and self._is_new_best(value):
             self._save_best(model, seed, value, params, talos=True)
         return Outcome(value=value, metrics=metrics, curve=[float(v) for v in history[self._metric]]), model

@@ -1,4 +1,4 @@
-"""Plots of a tuning run (matplotlib, imported only here).
+"""The overview of a run: objective by trial, parameter importance, parallel coordinates.
 
 >>> import keras_hpo as kh
 >>> result = kh.tune(lambda p: (p["x"] - 0.2) ** 2 + p["noise"] * 0.01,
@@ -16,23 +16,20 @@ from typing import Any
 
 import numpy as np
 
-from .space import Choice, Fixed
-from .trial import TrialState
+from ..space import Choice, Fixed
+from ..trial import TrialState
+from ._common import axes_for, say
 
 __all__ = ["plot_history", "plot_importance", "plot_parallel", "importances"]
 
 
-def _axes(ax: Any) -> Any:
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=(7, 4))[1]
+#: below this many COMPLETE trials, importances are mostly noise: the plot says so instead
+MIN_TRIALS_FOR_IMPORTANCE = 10
 
 
 def plot_history(result: Any, ax: Any = None) -> Any:
     """Objective value of every COMPLETE trial by trial number, with the best-so-far line; failures marked."""
-    ax = _axes(ax)
+    ax = axes_for(ax)
     done = sorted(result.completed, key=lambda t: t.number)
     if done:
         numbers = [t.number for t in done]
@@ -92,13 +89,16 @@ def _correlation_ratio(rows: list[tuple[Any, float]], categorical: bool, bins: i
 
 def plot_importance(result: Any, ax: Any = None) -> Any:
     """A horizontal bar per parameter, most important on top (see ``importances``)."""
-    ax = _axes(ax)
+    ax = axes_for(ax)
+    ax.set_title("parameter importance")
+    if len(result.completed) < MIN_TRIALS_FOR_IMPORTANCE:
+        return say(ax, f"importance needs at least {MIN_TRIALS_FOR_IMPORTANCE} complete trials; "
+                       f"this run has {len(result.completed)}")
     scores = importances(result)
     names = sorted(scores, key=scores.get)
     ax.barh(names, [scores[n] for n in names], color="C0")
     source = "inverse length scale" if hasattr(getattr(result, "searcher", None), "length_scales") else "correlation ratio"
     ax.set_xlabel(f"importance ({source})")
-    ax.set_title("parameter importance")
     return ax
 
 
@@ -106,11 +106,12 @@ def plot_parallel(result: Any, ax: Any = None) -> Any:
     """Parallel coordinates: one line per COMPLETE trial across the parameters, coloured by value."""
     import matplotlib as mpl
 
-    ax = _axes(ax)
+    ax = axes_for(ax)
     names = [n for n, d in result.space.items() if not isinstance(d, Fixed)]
     done = result.completed
+    ax.set_title("parallel coordinates")
     if not done:
-        raise ValueError("plot_parallel: no trial completed")
+        return say(ax, "no trial completed: nothing to draw")
     values = np.array([t.value for t in done])
     norm = mpl.colors.Normalize(vmin=values.min(), vmax=values.max())
     cmap = mpl.colormaps["viridis_r" if result.direction == "min" else "viridis"]
