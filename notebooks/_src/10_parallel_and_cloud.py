@@ -193,3 +193,6 @@ print("after resume:", len(resumed.records), "trials,",
 #
 # The store holds parameters, values, curves and errors as JSON in one SQLite file (nothing pickled),
 # so `kh.load(path, study)`, `keras-hpo show path` or any SQLite tool can read it while a run is going.
+# To watch a long run on a cluster, point `keras-hpo show runs/big.db` at the file now and then, or pass
+# `tensorboard="logs/big"` to `kh.tune` (or run `keras-hpo tensorboard runs/big.db --logdir logs/big`) and
+# follow the trials in TensorBoard's HParams dashboard.
