@@ -43,6 +43,7 @@ def run_keras_hpo(method: str, seed: int) -> float:
         searcher = kh.searchers.get("random")
     else:
         searcher = kh.searchers.get(method, min_budget=1, max_budget=MAX_EPOCHS, eta=3)
+    searcher.run_has_limit = True  # this loop stops on its epochs, so the bandits go on past one round
     searcher.setup(MIXED.space, "min", seed)
     noise = np.random.default_rng(seed + 1000)
     spent, number, results = 0.0, 0, {}

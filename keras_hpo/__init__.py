@@ -30,10 +30,10 @@ __all__ = [
     "tune", "load", "Space", "Float", "Int", "Choice", "Fixed", "Trial", "TrialState", "Suggestion", "Decision",
     "TuneResult", "Searcher", "searchers", "SearchExhausted", "AllTrialsFailed", "StudyExists", "KerasHpoError",
     "CV", "Holdout", "keras", "HyperParameters",
-    "ResumeMismatch", "StoreError", "UnsafePath",
+    "ResumeMismatch", "StoreError", "UnsafePath", "pruners",
 ]
 
-_LAZY = {"keras": ".keras", "testing": ".testing", "plots": ".plots"}
+_LAZY = {"keras": ".keras", "testing": ".testing", "plots": ".plots", "pruners": ".pruners"}
 
 
 def __getattr__(name: str) -> Any:

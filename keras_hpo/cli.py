@@ -1,11 +1,13 @@
 """The ``keras-hpo`` command line.
 
     keras-hpo demo [--method NAME] [--trials N] [--storage PATH]
-    keras-hpo run module:fn --space space.json [--method NAME] [--trials N] [--storage PATH] [--study NAME] [--resume]
+    keras-hpo run module:fn [--space space.json] [--data module:load_data] [--method NAME] [--trials N] [--storage PATH] ...
     keras-hpo show runs/x.db [--study NAME] [--top N] [--csv FILE]
     keras-hpo plot runs/x.db [--study NAME] [--kind KIND] [--out FILE.png]
     keras-hpo tensorboard runs/x.db --logdir logs/x [--study NAME]
     keras-hpo methods
+
+Every error is one line on stderr and exit code 2 (argparse's own included), never a traceback.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from . import searchers
+from .errors import KerasHpoError
 from .tune import load, tune
 
 __all__ = ["main"]
@@ -27,9 +30,20 @@ __all__ = ["main"]
 _PLOT_KINDS = ("history", "importance", "parallel", "curves", "slice", "contour", "timeline", "rungs", "ecdf")
 
 
+class _Refused(ValueError):
+    """A command-line input that cannot be used; printed as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors on one line (and exit code 2, as argparse does)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="keras-hpo", description="Hyperparameter tuning for Keras in one call.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="keras-hpo", description="Hyperparameter tuning for Keras in one call.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     demo = sub.add_parser("demo", help="tune a small network on scikit-learn's bundled digits (no download)")
     demo.add_argument("--method", default="random", help="search method (see `keras-hpo methods`)")
@@ -39,9 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
-    run = sub.add_parser("run", help="tune a plain objective module:function over a JSON space")
-    run.add_argument("target", help="module:function, the function takes a params dict and returns a number or dict")
-    run.add_argument("--space", required=True, help="JSON file: a space written by Space.to_json(), or a dict of lists")
+    run = sub.add_parser("run", help="tune module:function over a JSON space: a plain objective, or a Keras model "
+                                     "function with --data")
+    run.add_argument("target", help="module:function; takes a params dict and returns a number or dict, or (with "
+                                    "--data) a keras.Model")
+    run.add_argument("--space", default=None, help="JSON file: a space written by Space.to_json(), or a dict of lists; "
+                                                   "leave it out for a KerasTuner-style build(hp)")
+    run.add_argument("--data", default=None, help="module:function returning what data= takes, e.g. (x, y), "
+                                                  "(x_train, y_train, x_val, y_val) or (train_ds, val_ds)")
     run.add_argument("--method", default="random")
     run.add_argument("--trials", type=int, default=None)
     run.add_argument("--timeout", type=float, default=None, help="seconds")
@@ -77,19 +96,57 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_target(spec: str):
+def _load_target(spec: str, what: str = "target"):
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
-        raise SystemExit(f"keras-hpo run: target must look like module:function, got {spec!r}")
-    sys.path.insert(0, "")
+        raise _Refused(f"{what} must look like module:function, got {spec!r}")
+    if "" not in sys.path:
+        sys.path.insert(0, "")
     try:
         module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise SystemExit(f"keras-hpo run: cannot import {module_name!r}: {exc}") from None
+    except Exception as exc:  # ImportError, or the module itself raising while it loads
+        raise _Refused(f"{what}: cannot import {module_name!r}: {_one_line(exc)}") from None
     try:
-        return getattr(module, attr)
+        found = getattr(module, attr)
     except AttributeError:
-        raise SystemExit(f"keras-hpo run: {module_name} has no attribute {attr!r}") from None
+        raise _Refused(f"{what}: module {module_name!r} has no attribute {attr!r}") from None
+    if not callable(found):
+        raise _Refused(f"{what}: {spec} is a {type(found).__name__}, not a function")
+    return found
+
+
+def _load_data(spec: str):
+    load_data = _load_target(spec, "--data")
+    try:
+        return load_data()
+    except Exception as exc:
+        raise _Refused(f"--data: {spec}() raised {_one_line(exc)}") from None
+
+
+def _read_space(path: str):
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise _Refused(f"--space: {path} is not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise _Refused(f"--space: cannot read {path} ({exc.strerror or exc})") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as one line: its type, its first line and, for a multi-line message, its last line."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    if len(lines) > 1:
+        text = f"{text.rstrip(':')}: {lines[-1]}"
+    prefix = "" if isinstance(exc, (ValueError, TypeError, KerasHpoError)) else f"{type(exc).__name__}: "
+    if isinstance(exc, ModuleNotFoundError) and exc.name in _BACKENDS:
+        text += ("; Keras needs a backend: pip install 'keras_hpo[tensorflow]' (or [jax]), or set KERAS_BACKEND "
+                 "to one you have")
+    return f"{prefix}{text}" if text else type(exc).__name__
+
+
+_BACKENDS = ("tensorflow", "jax", "torch")
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -102,9 +159,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     fn = _load_target(args.target)
-    with open(args.space) as handle:
-        space = json.load(handle)
-    result = tune(fn, space, method=args.method, max_trials=args.trials, timeout=args.timeout, metric=args.metric,
+    space = None if args.space is None else _read_space(args.space)
+    data = None if args.data is None else _load_data(args.data)
+    result = tune(fn, space, data=data, method=args.method, max_trials=args.trials, timeout=args.timeout, metric=args.metric,
                   direction=args.direction, storage=args.storage, study=args.study, resume=args.resume,
                   seed=args.seed, n_jobs=args.n_jobs, progress=not args.no_progress)
     print(result.summary())
@@ -174,8 +231,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "tensorboard": _cmd_tensorboard}
     try:
         return commands[args.command](args)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"keras-hpo {args.command}: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"keras-hpo {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line, never a traceback; the log (logging.getLogger("keras_hpo")) has details
+        print(f"keras-hpo {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
 
 

@@ -180,10 +180,20 @@ class CrossValidated:
             self._splits = self.cv.splits(self.y, self.study_seed)
         return self._splits
 
-    def _fold_objective(self, train: np.ndarray, validation: np.ndarray) -> Any:
+    def _fold_objective(self, train: np.ndarray, validation: np.ndarray, fold: int = 0) -> Any:
         data = (take_rows(self.x, train), take_rows(self.y, train), take_rows(self.x, validation),
                 take_rows(self.y, validation))
         options = {k: v for k, v in self.keras_options.items() if k != "artifacts_dir"}
+        weights = (options.get("fit_kwargs") or {}).get("sample_weight")
+        if weights is not None:  # each fold trains and validates on its own rows' weights
+            weights = np.asarray(weights)
+            if weights.ndim != 1 or len(weights) != len(self.y):
+                raise ValueError(f"fit_kwargs: sample_weight must hold one weight per sample of y ({len(self.y)}), "
+                                 f"got shape {weights.shape}")
+            options["fit_kwargs"] = {**options["fit_kwargs"], "sample_weight": weights[train]}
+            options["validation_weights"] = weights[validation]
+        if options.get("fit_kwargs"):
+            options["fold"] = fold  # names the fold's TensorBoard folder, trial-0003/fold-1
         objective = make_objective(self.model_fn, data=data, metric=self.metric, **options)
         if self.direction is not None and hasattr(objective, "bind_study"):
             objective.bind_study(seed=self.study_seed or 0, direction=self.direction)
@@ -211,7 +221,7 @@ class CrossValidated:
         values: list[float] = []
         metrics: dict[str, list[float]] = {}
         for i, (train, validation) in enumerate(self.splits()):
-            outcome = self._fold_objective(train, validation)(
+            outcome = self._fold_objective(train, validation, i)(
                 params, seed=None if seed is None else seed + i, budget=budget)
             if not (isinstance(outcome.value, numbers.Real) and math.isfinite(outcome.value)):
                 raise ValueError(f"split {i + 1} of {len(self.splits())} gave {outcome.value!r}")

@@ -56,7 +56,11 @@ def pick_value(metrics: Mapping[str, Any], metric: str | None) -> float:
 
 
 class PlainObjective:
-    """Wraps ``fn(params) -> float | dict``; ``fn`` may also accept ``seed``, ``budget``, ``resume_from``, ``report``."""
+    """Wraps ``fn(params) -> float | dict``; ``fn`` may also accept ``seed``, ``budget``, ``resume_from``, ``report``.
+
+    Values passed to ``report(step, value)`` become the trial's curve; a trial
+    that was answered ``Decision.STOP`` and then returned is recorded PRUNED.
+    """
 
     def __init__(self, fn: Callable, metric: str | None = None) -> None:
         self.fn = fn
@@ -69,6 +73,18 @@ class PlainObjective:
 
     def __call__(self, params: dict, *, seed: int | None = None, budget: float | None = None,
                  resume_from: Any = None, report: Reporter | None = None) -> Outcome:
+        curve: list[float] = []
+        stopped: list[int] = []
+        if report is not None and "report" in self._extra:
+            given = report
+
+            def report(step: int, value: float) -> Decision:  # keeps the curve, and whether a stop was asked
+                decision = given(step, value)
+                curve.append(float(value))
+                if decision is Decision.STOP:
+                    stopped.append(step)
+                return decision
+
         offered = {"seed": seed, "budget": budget, "resume_from": resume_from, "report": report}
         result = self.fn(dict(params), **{k: offered[k] for k in self._extra})
         if isinstance(result, Outcome):
@@ -84,7 +100,7 @@ class PlainObjective:
             raise TypeError(f"the objective must return a number or a dict of numbers, got {type(result).__name__}")
         if not isinstance(value, numbers.Real) or isinstance(value, bool):
             raise TypeError(f"the objective value must be a number, got {value!r}")
-        return Outcome(value=float(value), metrics=metrics)
+        return Outcome(value=float(value), metrics=metrics, curve=curve, pruned=bool(stopped))
 
 
 def _talos_shaped(fn: Callable) -> bool:
@@ -96,8 +112,19 @@ def _talos_shaped(fn: Callable) -> bool:
     return len(positional) == 5
 
 
+def check_model_fn(model_fn: Any) -> None:
+    """Refuse a built model (or anything else that is not a function of params) before any training."""
+    if hasattr(model_fn, "fit") and hasattr(model_fn, "compile") and not isinstance(model_fn, type):
+        raise TypeError(f"model_fn: got a built {type(model_fn).__name__} instance; pass a function that builds a "
+                        "fresh model from params, e.g. def build(params): return keras.Sequential([...]), so every "
+                        "trial starts from new weights")
+    if not callable(model_fn):
+        raise TypeError(f"model_fn must be callable, got {type(model_fn).__name__}")
+
+
 def make_objective(model_fn: Callable, *, data: Any = None, metric: str | None = None, **keras_options: Any) -> Callable:
     """The objective for ``model_fn``: a plain wrapper, or the Keras adapter when ``data`` is given."""
+    check_model_fn(model_fn)
     if not callable(model_fn):
         raise TypeError(f"model_fn must be callable, got {type(model_fn).__name__}")
     if data is None:

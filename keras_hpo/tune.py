@@ -22,12 +22,15 @@ from typing import Any
 import numpy as np
 
 from . import searchers as _searchers
+from .budget import trial_cost
 from .compat import prepare
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists
 from .execution import ProcessExecutor, make_executor, run_trial
 from .experiment import CrossValidated, as_splitter
-from .objective import make_objective
+from .keras.datasets import check_dataset_options
+from .objective import check_model_fn, make_objective
 from .paths import artifacts_dir, check_study_name
+from .pruners import make_pruner
 from .quiet import native_log_filter
 from .result import TuneResult
 from .resume import check_resume, replay
@@ -79,7 +82,10 @@ def tune(
     progress: bool = True,
     callbacks: Sequence[Callable[[TuneResult, Trial], None]] = (),
     max_consecutive_failures: int | None = 20,
+    fit_kwargs: dict | None = None,
     tensorboard: str | os.PathLike | None = None,
+    pruner: Any = None,
+    max_budget_total: float | None = None,
 ) -> TuneResult:
     """Tune ``model_fn`` over ``space`` and return a ``TuneResult``.
 
@@ -88,19 +94,35 @@ def tune(
     shape). ``space`` is a dict or ``kh.Space``, or a Hyperopt space; leave it out
     for a KerasTuner-style ``model_fn(hp)``, whose space is discovered (see
     ``keras_hpo.compat``). Every input is checked before the first trial runs. A trial that
-    raises or returns NaN is recorded FAILED and the run goes on.
+    raises or returns NaN is recorded FAILED and the run goes on. ``fit_kwargs``
+    go to every trial's ``model.fit`` (callbacks, class_weight, sample_weight, ...).
     ``tensorboard="logs/run1"`` writes every finished trial as a TensorBoard HParams
     session (see ``keras_hpo.tensorboard_hparams``).
+
+    ``pruner`` ("median", "percentile", "patience" or a ``kh.pruners.Pruner``)
+    stops bad trials from their per-epoch reports; ``max_budget_total`` ends the
+    run once that many epochs (budget units) were trained in all, a continued
+    trial counting the epochs it added (``keras_hpo.budget``); the progress bar
+    then counts epochs.
     """
-    _check_options(max_trials=max_trials, timeout=timeout, target=target, direction=direction, seed=seed,
+    check_model_fn(model_fn)
+    _check_options(max_trials=max_trials, max_budget_total=max_budget_total, timeout=timeout, target=target,
+                   direction=direction, seed=seed,
                    callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
     model_fn, space = prepare(model_fn, space)  # a KerasTuner build(hp), a Hyperopt space, Talos objects (compat.py)
     searcher = _searchers.resolve(method)
+    searcher.pruner = make_pruner(pruner)
+    searcher.run_has_limit = any(v is not None for v in (max_trials, timeout, target, max_budget_total))
     method_name = _method_name(searcher)
     method_options = searcher.options()  # before setup, which may fill in defaults
     direction = direction or infer_direction(metric)  # Keras's default metric, val_loss, is minimised too
     name = study or "default"
+    if fit_kwargs is not None and data is None:
+        raise ValueError("fit_kwargs: options for model.fit need a model to train; pass data=(x, y) as well")
+    check_dataset_options(data, cv=cv, n_jobs=n_jobs, executor=executor)
     keras_options = {} if data is None else {"objective": objective, "artifacts_dir": _artifacts_dir(storage, name)}
+    if fit_kwargs is not None:
+        keras_options["fit_kwargs"] = fit_kwargs
     if cv is not None:
         if data is None:
             raise ValueError("cv: cross-validation splits data; it needs data=(x, y)")
@@ -111,7 +133,8 @@ def tune(
         check_space = getattr(owner, "check_space", None)
         if callable(check_space):
             check_space(space)
-    if max_trials is None and timeout is None and target is None and not (space.finite or searcher.finite_by_itself):
+    if max_trials is None and timeout is None and target is None and max_budget_total is None and not (
+            space.finite or searcher.finite_by_itself):
         raise ValueError("max_trials: give max_trials (or timeout=) because the space is continuous and would never run out")
     board = None
     if tensorboard is not None:  # the driver writes sessions from the finished records, for any executor
@@ -121,6 +144,8 @@ def tune(
         callbacks = (*callbacks, board)
 
     executor_ = make_executor(n_jobs, executor)
+    if searcher.pruner is not None and not getattr(executor_, "streams_reports", False):
+        log.warning("pruner: this executor does not stream per-epoch reports yet, so no trial will be pruned")
     store = Store(storage)
     try:
         info = store.study(name)
@@ -140,10 +165,11 @@ def tune(
         if info is None:
             store.create_study(name, space=space.to_json(), method=method_name, direction=direction, metric=metric, seed=seed,
                                method_options=method_options)
-        loop = _Loop(store, name, searcher, work, executor_, seed=seed, max_trials=max_trials, timeout=timeout,
+        loop = _Loop(store, name, searcher, work, executor_, seed=seed, max_trials=max_trials,
+                     max_budget_total=max_budget_total, timeout=timeout,
                      target=target, progress=progress, callbacks=callbacks,
                      max_consecutive_failures=max_consecutive_failures, result_args=dict(
-                         space=space, direction=direction, metric=metric, study=name, method=method_name, seed=seed,
+                         space=searcher.space, direction=direction, metric=metric, study=name, method=method_name, seed=seed,
                          storage=storage, objective=work, searcher=searcher))
         with native_log_filter(active=isinstance(executor_, ProcessExecutor)):  # workers' TensorFlow start-up log
             records = loop.run(resume_state=info["searcher_state"] if info else None,
@@ -156,6 +182,10 @@ def tune(
     result = TuneResult(records, **loop.result_args)
     if not result.completed:
         failed = [t for t in records if t.state is TrialState.FAILED]
+        pruned = sum(t.state is TrialState.PRUNED for t in records)
+        if pruned and not failed:
+            raise AllTrialsFailed(f"no trial completed: all {pruned} were pruned; use a milder pruner (a longer "
+                                  "warm-up, more patience) or none")
         first = failed[0].error if failed else "no trial ran"
         raise AllTrialsFailed(f"all {len(records)} trials failed; the first error was:\n{first}")
     return result
@@ -185,12 +215,13 @@ class _Loop:
     """The ask / run / record / tell cycle, with resume and the stop conditions."""
 
     def __init__(self, store: Store, study: str, searcher: Any, objective: Callable, executor: Any, *,
-                 seed: int, max_trials: int | None, timeout: float | None, target: float | None, progress: bool,
+                 seed: int, max_trials: int | None, max_budget_total: float | None, timeout: float | None, target: float | None, progress: bool,
                  callbacks: Sequence[Callable], max_consecutive_failures: int | None, result_args: dict) -> None:
         self.store, self.study, self.searcher, self.objective, self.executor = store, study, searcher, objective, executor
         self.seed, self.max_trials, self.timeout, self.target = seed, max_trials, timeout, target
         self.callbacks, self.max_consecutive_failures, self.result_args = callbacks, max_consecutive_failures, result_args
         self.progress = progress
+        self.max_budget_total = max_budget_total
         self.direction = result_args["direction"]
 
     def run(self, resume_state: dict | None, resume_told: int | None = None) -> list[Trial]:
@@ -203,14 +234,18 @@ class _Loop:
             log.info("resuming study %r: %d finished trials, %d to re-run", self.study, len(records) - len(rerun), len(rerun))
         finished = [t for t in records.values() if t.state.is_finished()]
         self.best = self._best_of(finished)
+        self.spent = sum(trial_cost(t, records) for t in finished)
         next_number = max(records, default=-1) + 1
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         running: dict[Any, Trial] = {}
         suspects: list[Trial] = []  # trials whose worker process died: each is run again, alone, to find the culprit
         alone: set[int] = set()
-        exhausted, stopping = False, self._target_reached()
+        exhausted, stopping = False, self._target_reached() or self._budget_spent()
         failures_in_a_row = 0
-        bar = _progress_bar(self.progress, self._total(), len(finished), self.best)
+        if self.max_budget_total is None:
+            bar = _progress_bar(self.progress, self._total(), len(finished), self.best)
+        else:
+            bar = _progress_bar(self.progress, self.max_budget_total, self.spent, self.best, unit="epoch")
         try:
             while True:
                 if deadline is not None and time.monotonic() >= deadline:
@@ -251,9 +286,10 @@ class _Loop:
                         continue
                     trial = self._finish(trial, outcome)
                     finished.append(trial)
+                    records[trial.number] = trial
                     failures_in_a_row = failures_in_a_row + 1 if trial.state is TrialState.FAILED else 0
                     self._after(trial, finished, bar)
-                    if self._target_reached():
+                    if self._target_reached() or self._budget_spent():
                         stopping = True
                     limit = self.max_consecutive_failures
                     if limit is not None and failures_in_a_row >= limit and not stopping:
@@ -290,7 +326,9 @@ class _Loop:
     def _after(self, trial: Trial, finished: list[Trial], bar: Any) -> None:
         if trial.state is TrialState.COMPLETE and self._better(trial, self.best):
             self.best = trial
-        bar.update(1)
+        cost = trial_cost(trial, {t.number: t for t in finished})
+        self.spent += cost
+        bar.update(1 if self.max_budget_total is None else cost)
         if self.best is not None:
             bar.set_postfix(best=f"{self.best.value:.4g}", refresh=False)
         if self.callbacks:
@@ -313,6 +351,9 @@ class _Loop:
             return False
         return self.best.value <= self.target if self.direction == "min" else self.best.value >= self.target
 
+    def _budget_spent(self) -> bool:
+        return self.max_budget_total is not None and self.spent >= self.max_budget_total
+
     def _total(self) -> int | None:
         planned = self.searcher.planned
         if self.max_trials is None:
@@ -333,10 +374,10 @@ def _outcome_of(future: Any) -> dict:
                 "error": f"the executor could not run the trial: {reason}"}
 
 
-def _progress_bar(enabled: bool, total: int | None, initial: int, best: Trial | None) -> Any:
+def _progress_bar(enabled: bool, total: float | None, initial: float, best: Trial | None, unit: str = "trial") -> Any:
     from .quiet import progress_bar_class
 
-    bar = progress_bar_class()(total=total, initial=initial, disable=not enabled, desc="trials", unit="trial")
+    bar = progress_bar_class()(total=total, initial=initial, disable=not enabled, desc=f"{unit}s", unit=unit)
     if best is not None:
         bar.set_postfix(best=f"{best.value:.4g}", refresh=False)
     return bar
@@ -362,6 +403,7 @@ def _check_options(**o: Any) -> None:
             raise ValueError(f"{name} must be a positive {'integer' if kind is numbers.Integral else 'number'} or None, got {value!r}")
 
     positive("max_trials", o["max_trials"], numbers.Integral)
+    positive("max_budget_total", o["max_budget_total"], numbers.Real)
     positive("timeout", o["timeout"], numbers.Real)
     positive("max_consecutive_failures", o["max_consecutive_failures"], numbers.Integral)
     if o["target"] is not None and (not isinstance(o["target"], numbers.Real) or isinstance(o["target"], bool)):

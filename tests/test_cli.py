@@ -54,6 +54,56 @@ def test_module_entry_point():
     assert "random" in out.stdout
 
 
+def _cli(args, cwd):
+    return subprocess.run(["keras-hpo", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_every_cli_error_is_one_line_and_exit_code_2(tmp_path):
+    (tmp_path / "plain.py").write_text(
+        "def f(p):\n    return p['x']\n"
+        "def load():\n    raise OSError('the data server is down')\n"
+        "def bad_data():\n    return 'not data'\n"
+        "NOT_A_FUNCTION = 3\n")
+    (tmp_path / "broken.py").write_text("import not_a_module_anywhere\n")
+    (tmp_path / "no_backend.py").write_text(  # what `import keras` raises when no backend is installed
+        "raise ModuleNotFoundError(\"No module named 'tensorflow'\", name='tensorflow')\n")
+    (tmp_path / "space.json").write_text(json.dumps({"x": [1, 2]}))
+    (tmp_path / "bad.json").write_text("{'x': [1, 2]")
+    cases = {
+        ("run", "plain", "--space", "space.json"): "target must look like module:function",
+        ("run", "nowhere:f", "--space", "space.json"): "cannot import 'nowhere'",
+        ("run", "broken:f", "--space", "space.json"): "cannot import 'broken': ModuleNotFoundError",
+        ("run", "plain:g", "--space", "space.json"): "module 'plain' has no attribute 'g'",
+        ("run", "no_backend:f", "--space", "space.json"): "Keras needs a backend: pip install 'keras_hpo[tensorflow]'",
+        ("run", "plain:NOT_A_FUNCTION", "--space", "space.json"): "is a int, not a function",
+        ("run", "plain:f", "--space", "missing.json"): "--space: cannot read missing.json",
+        ("run", "plain:f", "--space", "bad.json"): "--space: bad.json is not valid JSON",
+        ("run", "plain:f", "--space", "space.json", "--data", "plain:load"): "--data: plain:load() raised OSError: the data server is down",
+        ("run", "plain:f", "--space", "space.json", "--data", "plain:bad_data"): "data must be (x, y)",
+        ("run", "plain:f", "--space", "space.json", "--trials", "many"): "argument --trials: invalid int value",
+        ("run", "plain:f", "--space", "space.json", "--method", "magic"): "magic",
+        ("run",): "the following arguments are required: target",
+        ("run", "plain:f"): "space: give the search space",
+        ("frobnicate",): "invalid choice: 'frobnicate'",
+        ("show", "missing.db"): "no such file",
+    }
+    for args, message in cases.items():
+        done = _cli(list(args), tmp_path)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        lines = [line for line in done.stderr.splitlines() if line.startswith("keras-hpo")]
+        assert len(lines) == 1 and message in lines[0], (args, done.stderr)
+        assert "Traceback" not in done.stderr, (args, done.stderr)
+
+
+def test_a_failing_run_is_one_line_too(tmp_path):
+    (tmp_path / "fails.py").write_text("def f(p):\n    raise RuntimeError('boom ' + str(p['x']))\n")
+    (tmp_path / "space.json").write_text(json.dumps({"x": [1, 2]}))
+    done = _cli(["run", "fails:f", "--space", "space.json", "--no-progress"], tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("keras-hpo run: error: all 2 trials failed") and "RuntimeError: boom" in last
+
+
 def test_plot_kinds_from_the_command_line(tmp_path, capsys):
     db = str(tmp_path / "k.db")
     for method in ("random", "tpe"):

@@ -23,9 +23,11 @@ plots and TensorBoard).
 
 Weights live on disk in ``artifacts_dir`` (a temporary folder when None): the
 best trial so far (at its best epoch), and every trial that ran with a
-``budget`` so that a later trial can continue it (``resume_from``). Nothing that
-grows with the number of trials is held in memory, and the object pickles to
-worker processes as its arguments only.
+``budget`` so that a later trial can continue it (``resume_from``). The live
+models of budgeted trials are also kept in memory, within a fixed limit
+(``keras_hpo.keras.live``), so a continuation skips rebuilding and retracing.
+Nothing else that grows with the number of trials is held in memory, and the
+object pickles to worker processes as its arguments only.
 
 >>> import numpy as np, keras_hpo as kh
 >>> x, y = np.random.default_rng(0).normal(size=(60, 4)), np.arange(60) % 2
@@ -58,6 +60,9 @@ from ..paths import inside
 from ..space import Space
 from ..trial import Decision, Trial, better
 from .builder import check_names, make_optimizer, space_values
+from .datasets import check_datasets, first_batch, has_datasets, label_sample
+from .fit_options import check_fit_kwargs, trial_callbacks, trial_name, validated_epochs
+from .live import live_models
 
 __all__ = ["KerasObjective"]
 
@@ -204,7 +209,8 @@ class _Watch:
     """The per-epoch callback: curve, the missing-metric and NaN checks, reports to the searcher, best weights."""
 
     def __init__(self, metric: str, direction: str, report: Callable | None, history: dict[str, list],
-                 keep_best_below: float | None, keep_weights: bool) -> None:
+                 keep_best_below: float | None, keep_weights: bool, validation_freq: Any = 1,
+                 metric_epochs: list[int] | None = None) -> None:
         keras = _keras()
 
         class Callback(keras.callbacks.Callback):
@@ -214,7 +220,10 @@ class _Watch:
         self.callback = Callback()
         self.metric, self.direction, self.report = metric, direction, report
         self.history = {k: list(v) for k, v in history.items()}
-        self.epochs = len(next(iter(self.history.values()), []))
+        self.epochs = len(self.history.get("loss", next(iter(self.history.values()), [])))
+        self.validation_freq = validation_freq
+        #: the (1-based) epochs at which ``metric`` was recorded: all of them unless fit's validation_freq skips some
+        self.metric_epochs = list(metric_epochs or range(1, len(self.history.get(metric, [])) + 1))
         self.diverged_at: int | None = None
         self.pruned = False
         self.keep_weights = keep_weights
@@ -225,13 +234,21 @@ class _Watch:
         return better(a, b, self.direction)
 
     def on_epoch_end(self, model: Any, epoch: int, logs: dict) -> None:
-        if self.metric not in logs:
+        skipped = self.metric not in logs and self.metric.startswith("val_") and epoch + 1 not in validated_epochs(
+            self.validation_freq, epoch + 1)  # fit(validation_freq=k) validates every k-th epoch only
+        if self.metric not in logs and not skipped:
             raise ValueError(f"metric {self.metric!r} is not in the training history; it has {sorted(logs)}"
                              + (" (no validation data: validation_split is 0)" if self.metric.startswith("val_")
                                 and not any(k.startswith("val_") for k in logs) else ""))
         for key, value in logs.items():
             self.history.setdefault(key, []).append(float(value))
         self.epochs = epoch + 1
+        if skipped:
+            if not math.isfinite(float(logs.get("loss", 0.0))):
+                self.diverged_at = epoch + 1
+                model.stop_training = True
+            return
+        self.metric_epochs.append(epoch + 1)
         value = float(logs[self.metric])
         if not math.isfinite(float(logs.get("loss", 0.0))) or not math.isfinite(value):
             self.diverged_at = epoch + 1
@@ -253,6 +270,12 @@ def _score(history: Mapping[str, list], metric: str, objective: str, direction: 
     if not curve:
         raise ValueError("the model trained for 0 epochs; give epochs >= 1")
     losses = [float(v) for v in history.get("loss", [])]
+    if len(losses) != len(curve):  # validation_freq > 1: the metric has fewer entries than the loss
+        for epoch, loss in enumerate(losses, start=1):
+            if not math.isfinite(loss):
+                raise FloatingPointError(f"training diverged: loss became {loss} at epoch {epoch}; "
+                                         "try a lower learning_rate or another initializer")
+        losses = []
     for epoch, (loss, value) in enumerate(zip(losses or curve, curve), start=1):
         if not (math.isfinite(loss) and math.isfinite(value)):
             name = "loss" if not math.isfinite(loss) else metric
@@ -271,14 +294,22 @@ class KerasObjective:
     """Trains ``model_fn`` on ``data`` for one params dict: ``objective(params, *, seed, budget, resume_from, report)``.
 
     ``metric`` names a Keras history entry (default ``val_loss``); ``objective``
-    is ``"best"`` (best epoch) or ``"last"``; ``artifacts_dir`` holds kept weights.
+    is ``"best"`` (best epoch) or ``"last"``; ``artifacts_dir`` holds kept weights;
+    ``fit_kwargs`` go to every ``fit`` (see ``fit_options``); ``validation_weights``
+    weigh the validation samples of a 4-tuple ``data`` (cross-validation folds
+    slice them out of ``fit_kwargs["sample_weight"]``); ``fold`` is the number of the
+    cross-validation split this objective trains (called with the trial's seed + fold).
     The constructor only stores its arguments: ``check_space`` (called by ``tune``
     before any trial) validates the data and the space's training options.
     """
 
     def __init__(self, model_fn: Callable, data: Any, *, metric: str | None = None, objective: str = "best",
-                 artifacts_dir: str | os.PathLike | None = None) -> None:
+                 artifacts_dir: str | os.PathLike | None = None, fit_kwargs: Mapping[str, Any] | None = None,
+                 validation_weights: Any = None, fold: int | None = None) -> None:
         self.model_fn = model_fn
+        self.fold = fold
+        self.fit_kwargs = fit_kwargs
+        self.validation_weights = validation_weights
         self.data = data
         self.metric = metric
         self.objective = objective
@@ -320,7 +351,14 @@ class KerasObjective:
         arrays = self._prepared()
         space = Space.from_any(space)
         check_names(space, kinds=("optimizer",))
-        n = _n_samples("x", arrays[0])
+        self._check_fit_kwargs(arrays)
+        if self._streams:
+            for key in ("batch_size", "shuffle", "validation_split"):
+                if key in space:
+                    raise ValueError(f"{key}: data=(train_ds, val_ds) are datasets, which batch and shuffle themselves "
+                                     f"and bring their own validation set; remove {key!r} from the space")
+            arrays = ()
+        n = _n_samples("x", arrays[0]) if arrays else 0
         for key, dist in space.items():
             for value in space_values(dist):
                 if key in ("epochs", "batch_size") and (not isinstance(value, (int, np.integer))
@@ -333,6 +371,26 @@ class KerasObjective:
         if len(arrays) == 4 and "validation_split" in space:
             log.warning("validation_split is ignored: data=(x_train, y_train, x_val, y_val) gives the validation set")
 
+    def _check_fit_kwargs(self, arrays: tuple) -> None:
+        fit = check_fit_kwargs(self.fit_kwargs)
+        if fit and self._talos:
+            raise ValueError("fit_kwargs: a Talos-shaped model_fn(x_train, y_train, x_val, y_val, params) calls fit "
+                             "itself; give these options to its own model.fit call")
+        weights = fit.get("sample_weight")
+        if weights is None:
+            return
+        if self._streams:
+            raise ValueError("fit_kwargs: sample_weight cannot go with a dataset; make the dataset yield "
+                             "(x, y, sample_weight) batches instead")
+        weights = _as_arrays("fit_kwargs['sample_weight']", weights)
+        if not isinstance(weights, np.ndarray) or weights.ndim != 1:
+            raise ValueError("fit_kwargs: sample_weight must be a 1-D array, one weight per sample")
+        n, name = _n_samples("x", arrays[0]), "x" if len(arrays) == 2 else "x_train"
+        if len(weights) != n:
+            raise ValueError(f"fit_kwargs: sample_weight has {len(weights)} weights but {name} has {n} samples")
+        if not np.isfinite(weights).all() or (weights < 0).any():
+            raise ValueError("fit_kwargs: sample_weight must hold finite, non-negative numbers")
+
     def bind_study(self, *, seed: int, direction: str) -> None:
         """Called by ``tune`` once the study is known: its seed (to find earlier trials' weights) and direction."""
         self.study_seed, self.direction = int(seed), direction
@@ -344,14 +402,33 @@ class KerasObjective:
         if self.metric is not None and (not isinstance(self.metric, str) or not self.metric):
             raise ValueError(f"metric must be a Keras history name such as 'val_accuracy', got {self.metric!r}")
 
+    @property
+    def _streams(self) -> bool:
+        """True when data is (train_ds, val_ds): datasets that batch themselves."""
+        return has_datasets(self.data)
+
     def _prepared(self) -> tuple:
-        """The data as checked arrays, kept for this process's trials (a worker checks its copy once)."""
+        """The data as checked arrays (or datasets), kept for this process's trials (a worker checks its copy once)."""
         if self._arrays is None:
-            self._arrays = _prepare(self.data)
+            self._arrays = check_datasets(self.data) if self._streams else _prepare(self.data)
         return self._arrays
+
+    def _weights(self, params: Mapping[str, Any]) -> tuple[Any, Any]:
+        """(train, validation) sample weights, cut where ``_split`` cuts the samples (Keras's validation_split does so)."""
+        weights = (self.fit_kwargs or {}).get("sample_weight")
+        if weights is None or len(self._prepared()) == 4:
+            return weights, self.validation_weights
+        weights = np.asarray(weights)
+        fraction = params.get("validation_split", DEFAULTS["validation_split"])
+        if fraction == 0:
+            return weights, None
+        cut = _split_at(len(weights), fraction)
+        return weights[:cut], weights[cut:]
 
     def _split(self, params: Mapping[str, Any]) -> tuple:
         arrays = self._prepared()
+        if self._streams:
+            return arrays[0], None, arrays[1], None
         if len(arrays) == 4:
             return arrays
         x, y = arrays
@@ -385,37 +462,84 @@ class KerasObjective:
         if self._talos:
             return self._run_talos(params, (x_train, y_train, x_val, y_val), epochs, budget, resume_from, keep, seed)
 
-        model = self.model_fn(dict(params))
-        if not isinstance(model, keras.Model):
-            if isinstance(model, (Outcome, Mapping, numbers.Real)) and not isinstance(model, bool):
-                return PlainObjective(lambda _: model, self.metric)(dict(params)), None
-            raise TypeError("model_fn must return a keras.Model (or, as a plain objective, a number or a dict), "
-                            f"got {type(model).__name__}")
-        if not model.compiled:
-            _compile(model, self._resolved(params), y_train)
-        start, history = self._restore(model, resume_from, x_train)
+        live = self._take_live(resume_from) if keep else None
+        if live is not None:  # the arm's trained model is still here: no rebuild, no reload, no retracing
+            model, start, history, metric_epochs = live
+        else:
+            model = self.model_fn(dict(params))
+            if not isinstance(model, keras.Model):
+                if isinstance(model, (Outcome, Mapping, numbers.Real)) and not isinstance(model, bool):
+                    return PlainObjective(lambda _: model, self.metric)(dict(params)), None
+                raise TypeError("model_fn must return a keras.Model (or, as a plain objective, a number or a dict), "
+                                f"got {type(model).__name__}")
+            if not model.compiled:
+                _compile(model, self._resolved(params), self._labels(y_train))
+            start, history, metric_epochs = self._restore(model, resume_from, self._input_sample(x_train))
         best_so_far = self._stored_best() if keep else None
+        fit = dict(self.fit_kwargs or {})
         watch = _Watch(self._metric, self._direction, report, history, keep_best_below=best_so_far,
-                       keep_weights=self.objective == "best")
+                       keep_weights=self.objective == "best", validation_freq=fit.get("validation_freq", 1),
+                       metric_epochs=metric_epochs)
         if start < epochs:
-            model.fit(x_train, y_train, validation_data=None if x_val is None else (x_val, y_val), epochs=epochs,
-                      initial_epoch=start, batch_size=int(params.get("batch_size", DEFAULTS["batch_size"])),
-                      shuffle=bool(params.get("shuffle", DEFAULTS["shuffle"])), verbose=0, callbacks=[watch.callback])
-        value, index = _score(watch.history, self._metric, self.objective, self._direction)
-        metrics = {k: v[index] for k, v in watch.history.items()}
-        metrics.update(epoch=index + 1, epochs_trained=watch.epochs, history=watch.history)  # history: every epoch
+            self._fit(model, params, (x_train, y_train, x_val, y_val), fit, epochs, start, watch, seed)
+        watch.pruned = watch.pruned and watch.epochs < epochs  # a stop at the last epoch stops nothing
+        value, index = _score(watch.history, self._metric, "last" if watch.pruned else self.objective, self._direction)
+        epoch = watch.metric_epochs[index] if index < len(watch.metric_epochs) else index + 1
+        curve_length = len(watch.history[self._metric])
+        metrics = {k: v[index] if len(v) == curve_length else v[epoch - 1] for k, v in watch.history.items()
+                   if len(v) in (curve_length, watch.epochs)}  # validation_freq > 1: validation entries are fewer
+        metrics.update(epoch=epoch, epochs_trained=watch.epochs, continued_from_epoch=start,
+                       history=watch.history)  # history: every epoch
         artifact = None
         if keep:
             if budget is not None:  # a later, longer trial may continue this one
                 artifact = self._save_checkpoint(model, seed, watch)
             if not watch.pruned and self._is_new_best(value):
+                last = model.get_weights() if budget is not None else None
                 if watch.best_weights is not None and self.objective == "best":
                     model.set_weights(watch.best_weights)
                 self._save_best(model, seed, value, params, talos=False)
+                if last is not None:
+                    model.set_weights(last)  # a continuation goes on from the last epoch, not the best one
+            if budget is not None and not watch.pruned:
+                live_models.put((self.artifacts_dir, seed), model, epochs=watch.epochs, history=watch.history,
+                                budget=float(budget), loss=value if self._direction == "min" else -value,
+                                metric_epochs=watch.metric_epochs)
         elif watch.best_weights is not None and self.objective == "best":
             model.set_weights(watch.best_weights)
         curve = watch.history[self._metric]
         return Outcome(value=value, metrics=metrics, curve=curve, pruned=watch.pruned, artifact=artifact), model
+
+    def _fit(self, model: Any, params: Mapping[str, Any], split: tuple, fit: dict, epochs: int, start: int,
+             watch: _Watch, seed: int | None) -> None:
+        """``model.fit`` with keras_hpo's options, the user's ``fit_kwargs`` and fresh copies of their callbacks."""
+        x_train, y_train, x_val, y_val = split
+        fit.setdefault("verbose", 0)
+        callbacks = [watch.callback, *trial_callbacks(fit.pop("callbacks", None), self._run_name(seed))]
+        if self._streams:
+            model.fit(x_train, validation_data=x_val, epochs=epochs, initial_epoch=start, callbacks=callbacks,
+                      shuffle=False, **fit)  # a dataset shuffles itself (Keras warns that it ignores shuffle=True)
+            return
+        train_weights, val_weights = self._weights(params)
+        fit.pop("sample_weight", None)
+        validation = None if x_val is None else (x_val, y_val) if val_weights is None else (x_val, y_val, val_weights)
+        model.fit(x_train, y_train, validation_data=validation, epochs=epochs, initial_epoch=start,
+                  batch_size=int(params.get("batch_size", DEFAULTS["batch_size"])), sample_weight=train_weights,
+                  shuffle=bool(params.get("shuffle", DEFAULTS["shuffle"])), callbacks=callbacks, **fit)
+
+    def _run_name(self, seed: int | None) -> str:
+        """The trial's folder name (``trial-0003``, or ``trial-0003/fold-1`` for a cross-validation split)."""
+        if self.fold is None:
+            return trial_name(self.study_seed, seed)
+        return os.path.join(trial_name(self.study_seed, None if seed is None else seed - self.fold), f"fold-{self.fold}")
+
+    def _labels(self, y: Any) -> Any:
+        """The labels to infer a loss from: y itself, or a first batch of the training dataset."""
+        return label_sample(self._prepared()[0]) if self._streams else y
+
+    def _input_sample(self, x: Any) -> Any:
+        """Inputs to build an input-less model on: x itself, or a first batch of the training dataset."""
+        return first_batch(self._prepared()[0])[0] if self._streams else x
 
     def _run_talos(self, params: Mapping[str, Any], split: tuple, epochs: int, budget: float | None,
                    resume_from: int | None, keep: bool, seed: int | None) -> tuple[Outcome, Any]:
@@ -492,27 +616,37 @@ class KerasObjective:
     def _save_checkpoint(self, model: Any, seed: int | None, watch: _Watch) -> str:
         path = self._path(f"seed-{seed}.weights.h5")
         model.save_weights(path)
-        _write_json(self._path(f"seed-{seed}.json"), {"epochs": watch.epochs, "history": watch.history})
+        _write_json(self._path(f"seed-{seed}.json"), {"epochs": watch.epochs, "history": watch.history,
+                                                       "metric_epochs": watch.metric_epochs})
         return path
 
-    def _restore(self, model: Any, resume_from: int | None, x: Any = None) -> tuple[int, dict[str, list]]:
-        """Load the weights of trial ``resume_from``: the epoch to start from and the history so far."""
+    def _take_live(self, resume_from: int | None) -> tuple[Any, int, dict, list | None] | None:
+        """Trial ``resume_from``'s model if this process still holds it (see ``keras_hpo.keras.live``)."""
+        if resume_from is None or self.study_seed is None:
+            return None
+        from ..tune import trial_seed
+
+        return live_models.take((self.artifacts_dir, trial_seed(self.study_seed, int(resume_from))))
+
+    def _restore(self, model: Any, resume_from: int | None, x: Any = None
+                 ) -> tuple[int, dict[str, list], list[int] | None]:
+        """Load the weights of trial ``resume_from``: the epoch to start from, the history and its metric's epochs."""
         if resume_from is None:
-            return 0, {}
+            return 0, {}, None
         if self.study_seed is None:
             log.warning("resume_from=%s: this objective is not bound to a study; training from scratch", resume_from)
-            return 0, {}
+            return 0, {}, None
         from ..tune import trial_seed
 
         seed = trial_seed(self.study_seed, int(resume_from))
         weights, meta = self._path(f"seed-{seed}.weights.h5"), self._path(f"seed-{seed}.json")
         if not (os.path.exists(weights) and os.path.exists(meta)):
             log.warning("trial %s has no kept weights in %s; training from scratch", resume_from, self.artifacts_dir)
-            return 0, {}
+            return 0, {}, None
         _load_weights(model, weights, x)
         with open(meta) as handle:
             info = json.load(handle)
-        return int(info["epochs"]), info["history"]
+        return int(info["epochs"]), info["history"], info.get("metric_epochs")
 
     # The best model ----------------------------------------------------------------
     def best_model(self, trial: Trial) -> Any:
@@ -529,8 +663,8 @@ class KerasObjective:
                 model = self.model_fn(dict(trial.params))
                 if isinstance(model, keras.Model):
                     if not model.compiled:
-                        _compile(model, self._resolved(trial.params), self._split(trial.params)[1])
-                    _load_weights(model, kept, self._split(trial.params)[0])
+                        _compile(model, self._resolved(trial.params), self._labels(self._split(trial.params)[1]))
+                    _load_weights(model, kept, self._input_sample(self._split(trial.params)[0]))
                     return model
             except Exception as exc:
                 log.warning("could not reload trial %d's weights (%s); retraining it", trial.number, exc)

@@ -204,6 +204,7 @@ class MLP:
     def check_space(self, space: Space | Mapping[str, Any]) -> None:
         """Raise ``ValueError`` for unknown names or impossible sizes and rates in ``space``, before any training."""
         self._head()
+        check_keys(space)
         check_names(space)
         check_sizes(space)
 
@@ -295,6 +296,38 @@ def check_sizes(space: Space | Mapping[str, Any]) -> None:
                 number = whole or (isinstance(value, (float, np.floating)) and not integer)
                 if not number or value < low or (key == "dropout" and value >= 1):
                     raise ValueError(f"{key}: {value!r} is not {meaning}")
+
+
+#: the keys ``mlp`` reads: the network's (``build_mlp``), the optimizer's, and the adapter's training options
+MLP_KEYS = ("layers", "units", "activation", "initializer", "dropout", "batch_norm", "maxout_k", "optimizer",
+            "learning_rate", "epochs", "batch_size", "shuffle", "validation_split")
+_PER_LAYER = re.compile(r"(units|activation|initializer)_\d+")
+#: names other libraries use for mlp's keys (Talos's templates, KerasTuner's examples, Keras's own arguments)
+_ALIASES = {"lr": "learning_rate", "first_neuron": "units", "neurons": "units", "hidden_layers": "layers",
+            "num_layers": "layers", "n_layers": "layers", "kernel_initializer": "initializer",
+            "dropout_rate": "dropout", "batchnorm": "batch_norm", "batch_normalization": "batch_norm"}
+_NOT_PARAMS = {"loss": "pass loss= to kh.keras.mlp(...) instead", "losses": "pass loss= to kh.keras.mlp(...) instead",
+               "last_activation": "the output activation follows task= of kh.keras.mlp(...)"}
+
+
+def check_keys(space: Space | Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` for a key ``mlp`` does not read, naming the closest known key: no silent defaults.
+
+    >>> check_keys({"unit": [8, 16]})
+    Traceback (most recent call last):
+    ValueError: 'unit' is not a key of mlp; did you mean 'units'? (mlp reads layers, units, activation, initializer, dropout, batch_norm, maxout_k, optimizer, learning_rate, epochs, batch_size, shuffle, validation_split, and units_0, activation_0, initializer_0, ... per layer)
+    """
+    import difflib
+
+    for key in Space.from_any(space):
+        if key in MLP_KEYS or _PER_LAYER.fullmatch(key):
+            continue
+        known = f"(mlp reads {', '.join(MLP_KEYS)}, and units_0, activation_0, initializer_0, ... per layer)"
+        if key in _NOT_PARAMS:
+            raise ValueError(f"{key!r} is not a key of mlp; {_NOT_PARAMS[key]}")
+        close = _ALIASES.get(key.lower()) or next(iter(difflib.get_close_matches(key, MLP_KEYS, n=1)), None)
+        hint = f"; did you mean {close!r}?" if close else ""
+        raise ValueError(f"{key!r} is not a key of mlp{hint} {known}")
 
 
 def check_names(space: Space | Mapping[str, Any], kinds: Iterable[str] = ("activation", "initializer", "optimizer")

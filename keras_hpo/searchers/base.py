@@ -14,7 +14,9 @@ class does the bookkeeping every method needs, so an algorithm only writes
   its size does not grow with the number of trials (the points already seen are
   rebuilt by replaying the trials, never stored);
 - ``options()`` describes the constructor's arguments as JSON, so a resumed study
-  can refuse a searcher configured differently.
+  can refuse a searcher configured differently;
+- a pruner set by ``tune`` answers ``report`` and learns from every told trial,
+  and PRUNED trials are learned from pessimistically (see ``_learned``).
 
 >>> import keras_hpo as kh
 >>> s = kh.searchers.get("random")
@@ -59,6 +61,11 @@ class Searcher:
     finite_by_itself = False
     #: the registry name, filled in by the registry
     name = "searcher"
+    #: set by ``tune``: whether the run has a stop of its own (max_trials, timeout, ...); searchers that could go
+    #: on forever (the bandits) then keep going, and otherwise do one planned round
+    run_has_limit = False
+    #: set by ``tune``: a ``keras_hpo.pruners.Pruner`` that answers ``report``, or None
+    pruner: Any = None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Searcher:
         # the constructor's arguments, as given, for options(); subclasses' __init__ need do nothing for it
@@ -99,6 +106,8 @@ class Searcher:
         self.history: list[Trial] = []
         self._seen: set[str] = set()
         self._pending: dict[str, dict] = {}
+        if self.pruner is not None:
+            self.pruner.setup(self.direction)
         self._validate()
 
     def _validate(self) -> None:
@@ -127,12 +136,21 @@ class Searcher:
         key = self.space.key(trial.params)
         self._pending.pop(key, None)
         self._seen.add(key)
+        if self.pruner is not None:
+            self.pruner.tell(trial)
+        trial = self._learned(trial)
         self.history.append(trial)
         self._observe(trial)
 
     def report(self, trial_number: int, step: int, value: float) -> Decision:
-        """A running trial's value at ``step``; the default never stops a trial early."""
-        return Decision.CONTINUE
+        """A running trial's value at ``step``: the pruner's decision, CONTINUE without one.
+
+        The loop calls this from its report hook, whichever executor streams the
+        reports, so every searcher can prune.
+        """
+        if self.pruner is None:
+            return Decision.CONTINUE
+        return self.pruner.report(trial_number, step, value)
 
     def state_dict(self) -> dict[str, Any]:
         """JSON-serialisable state for resume: the RNG and the pending suggestions (at most one per worker).
@@ -152,6 +170,23 @@ class Searcher:
 
     def _observe(self, trial: Trial) -> None:
         """Hook called by ``tell`` after the bookkeeping."""
+
+    def _learned(self, trial: Trial) -> Trial:
+        """What the searcher learns from a told trial: a PRUNED one counts as complete, but no better than the worst.
+
+        A pruned trial was stopped because it looked worse than its peers, so its
+        last value is optimistic for a configuration that was cut short. As
+        Optuna's TPE ranks pruned trials below completed ones, every searcher here
+        sees a pruned trial as COMPLETE with ``max(its own loss, the worst
+        complete loss so far)``: it is in the bad group of TPE, at the bottom of
+        genetic and annealing ranks, a high point for the GP, never the best. The
+        stored record keeps its true state and value.
+        """
+        if trial.state is not TrialState.PRUNED or trial.value is None or not math.isfinite(trial.value):
+            return trial
+        losses = [self.loss(trial)] + [self.loss(t) for t in self.completed]
+        worst = max(losses)
+        return trial.replace(state=TrialState.COMPLETE, value=worst if self.direction == "min" else -worst)
 
     @property
     def pending(self) -> list[dict]:

@@ -177,3 +177,27 @@ def test_impossible_sizes_fail_before_training(small, space, message):
         kh.tune(kh.keras.mlp(6, 2), {**space, "epochs": 1}, data=small, max_trials=2, progress=False,
                 callbacks=[lambda r, t: calls.append(t)])
     assert calls == []
+
+
+@pytest.mark.parametrize("key, message", [
+    ("unit", r"^'unit' is not a key of mlp; did you mean 'units'\?"),
+    ("lr", r"^'lr' is not a key of mlp; did you mean 'learning_rate'\?"),
+    ("first_neuron", r"did you mean 'units'\?"),
+    ("activaton_1", r"did you mean 'activation'\?"),
+    ("loss", r"'loss' is not a key of mlp; pass loss= to kh.keras.mlp"),
+    ("colour", r"^'colour' is not a key of mlp \(mlp reads layers, units"),
+])
+def test_a_key_mlp_does_not_read_is_refused_before_training(small, key, message, monkeypatch):
+    fits = []
+    monkeypatch.setattr(keras.Model, "fit", lambda *a, **k: fits.append(1))
+    with pytest.raises(ValueError, match=message):
+        kh.tune(kh.keras.mlp(6, 2), {"units": [4], key: [0.01, 0.1]}, data=small, max_trials=1, progress=False)
+    assert fits == []
+
+
+def test_every_key_mlp_documents_is_accepted():
+    space = {"layers": [2], "units": [4], "units_1": [3], "activation": ["relu"], "activation_0": ["tanh"],
+             "initializer": ["he_normal"], "initializer_1": ["orthogonal"], "dropout": [0.1], "batch_norm": [True],
+             "maxout_k": [2], "optimizer": ["adam"], "learning_rate": [0.01], "epochs": [1], "batch_size": [8],
+             "shuffle": [False], "validation_split": [0.2]}
+    kh.keras.mlp(4, 2).check_space(space)

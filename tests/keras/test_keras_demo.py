@@ -32,7 +32,8 @@ def test_the_demo_command_tunes_digits_and_prints_the_leaderboard(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["keras_hpo.keras", "keras_hpo.keras.builder", "keras_hpo.keras.layers",
-                                  "keras_hpo.keras.adapter"])
+                                  "keras_hpo.keras.adapter", "keras_hpo.keras.fit_options",
+                                  "keras_hpo.keras.datasets"])
 def test_docstring_examples(name):
     failures, tried = doctest.testmod(importlib.import_module(name))
     assert tried > 0 and failures == 0

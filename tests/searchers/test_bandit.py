@@ -57,7 +57,7 @@ def test_asha_promotes_without_waiting_for_the_rung():
 
 
 def test_parallel_workers_are_never_left_idle():
-    searcher = kh.searchers.get("successive_halving", min_budget=1, max_budget=4)
+    searcher = kh.searchers.get("successive_halving", min_budget=1, max_budget=4, iterations=4)
     searcher.setup(SPACE, "min", 0)
     batches = [searcher.ask(3) for _ in range(4)]  # nothing told yet: new brackets open instead of waiting
     assert [len(b) for b in batches] == [3, 3, 3, 3]
@@ -124,3 +124,109 @@ def test_bad_options_fail_before_any_trial(options, message):
         kh.tune(lambda p: calls.append(p) or 0.0, SPACE, method=kh.searchers.get("hyperband", **options),
                 max_trials=5, progress=False)
     assert calls == []
+
+
+# Budgets from the user's own words ------------------------------------------------------------
+def with_epochs(epochs):
+    return kh.Space({"x": kh.Float(0, 1), "act": ["relu", "tanh"], "epochs": epochs})
+
+
+def test_max_budget_is_the_space_epochs_and_leaves_the_params():
+    result = kh.tune(curve, with_epochs(9), method="hyperband", seed=0, progress=False)
+    assert {t.budget for t in result.records} == {1.0, 3.0, 9.0}
+    assert all("epochs" not in t.params for t in result.records)
+    assert "epochs" not in result.best_params and result.best_trial.budget == 9.0
+    assert "params_epochs" not in result.trials.columns
+
+
+def test_a_searched_epochs_becomes_the_budget_up_to_its_upper_bound():
+    result = kh.tune(curve, with_epochs(kh.Int(1, 10)), method="asha", seed=0, progress=False)
+    assert max(t.budget for t in result.records) == 10.0
+    assert "epochs" not in result.best_params
+
+
+def test_fixed_epochs_5_trains_up_to_5_not_1():
+    """The issue's case: epochs=5 and max_trials=12 once trained every trial for 1 epoch."""
+    result = kh.tune(curve, with_epochs(5), method="hyperband", max_trials=12, seed=0, progress=False)
+    assert max(t.budget for t in result.records) == 5.0
+    assert result.searcher.budgets == [2.0, 5.0]  # 5 / 3 rounded: whole epochs
+
+
+@pytest.mark.parametrize("max_budget, eta, expected", [(27, 3, 1), (81, 3, 1), (5, 3, 5 / 3), (16, 2, 1), (10, 3, 10 / 9),
+                                                       (2, 3, 2)])
+def test_default_min_budget_is_the_smallest_division_by_eta_that_stays_at_least_one(max_budget, eta, expected):
+    from keras_hpo.searchers.bandit import default_min_budget
+
+    assert default_min_budget(max_budget, eta) == pytest.approx(expected)
+
+
+def test_a_max_budget_that_clashes_with_fixed_epochs_names_both_numbers():
+    calls = []
+    with pytest.raises(ValueError, match=r"max_budget=27 clashes with the space's epochs=5"):
+        kh.tune(lambda p, budget: calls.append(p) or 0.0, with_epochs(5),
+                method=kh.searchers.get("hyperband", max_budget=27), progress=False)
+    assert calls == []
+
+
+def test_the_budgets_are_logged_in_the_first_line(caplog):
+    with caplog.at_level("INFO", logger="keras_hpo"):
+        kh.tune(curve, SPACE, method="hyperband", seed=0, progress=False)
+    first = caplog.records[0].getMessage()
+    assert "budgets 1, 3, 9, 27" in first and "max_budget 27 from the default" in first and "eta=3" in first
+
+
+# No max_trials needed -------------------------------------------------------------------------
+def test_successive_halving_runs_one_set_of_rungs_without_max_trials():
+    result = kh.tune(curve, SPACE, method=kh.searchers.get("successive_halving", max_budget=8), seed=0, progress=False)
+    assert Counter(t.budget for t in result.records) == {1: 8, 2: 4, 4: 2, 8: 1}
+
+
+def test_hyperband_runs_one_iteration_and_iterations_gives_more():
+    one = kh.tune(curve, SPACE, method=kh.searchers.get("hyperband", max_budget=9), seed=0, progress=False)
+    starts = Counter(t.budget for t in one.records if t.resume_from is None)
+    assert starts == {1: 9, 3: 5, 9: 3} and len(one.records) == one.searcher.planned == 9 + 3 + 1 + 5 + 1 + 3
+    two = kh.tune(curve, SPACE, method=kh.searchers.get("hyperband", max_budget=9, iterations=2), seed=0, progress=False)
+    assert len(two.records) == 2 * len(one.records)
+
+
+def test_asha_runs_until_hyperbands_number_of_full_budget_trials():
+    result = kh.tune(curve, SPACE, method="asha", seed=0, progress=False)
+    full = [t for t in result.records if t.budget == 27]
+    assert len(full) == result.searcher.full_budget_trials == 1 + 1 + 2 + 4  # brackets s=3, 2, 1, 0 of 27/3
+
+
+def test_the_progress_bar_shows_the_planned_total(monkeypatch):
+    import importlib
+
+    tune_module = importlib.import_module("keras_hpo.tune")  # kh.tune is the function
+    totals = []
+    real = tune_module._progress_bar
+    monkeypatch.setattr(tune_module, "_progress_bar", lambda enabled, total, *a, **k: totals.append(total) or real(
+        False, total, *a, **k))
+    kh.tune(curve, SPACE, method=kh.searchers.get("hyperband", max_budget=9), seed=0, progress=False)
+    assert totals == [22]
+
+
+@pytest.mark.parametrize("method", ["successive_halving", "hyperband", "asha"])
+def test_a_finite_space_smaller_than_a_bracket_still_reaches_the_full_budget(method):
+    space = kh.Space({"x": [0.1, 0.3, 0.5, 0.7], "act": ["relu"]})  # 4 arms; the first bracket wants 27 (16 for SH)
+    result = kh.tune(curve, space, method=method, seed=0, progress=False)
+    full = [t for t in result.records if t.budget == 27]
+    assert full and full[0].params["x"] == 0.3 and full[0].resume_from is not None
+    assert result.best_params["x"] == 0.3 and result.best_trial.budget == 27
+    starts = [t.params["x"] for t in result.records if t.resume_from is None]
+    assert sorted(starts) == [0.1, 0.3, 0.5, 0.7]  # each arm started once
+
+
+# The budget stop ------------------------------------------------------------------------------
+def test_max_budget_total_counts_the_epochs_each_trial_added():
+    result = kh.tune(curve, SPACE, method="asha", max_budget_total=60, seed=0, progress=False)
+    by_number = {t.number: t for t in result.records}
+    added = [t.budget - (by_number[t.resume_from].budget if t.resume_from is not None else 0) for t in result.records]
+    assert sum(added[:-1]) < 60 <= sum(added)  # stops at the first trial that reaches the total
+    assert any(t.resume_from is not None for t in result.records)
+
+
+def test_max_budget_total_is_checked_before_any_trial():
+    with pytest.raises(ValueError, match="max_budget_total must be a positive number"):
+        kh.tune(curve, SPACE, method="asha", max_budget_total=0, progress=False)

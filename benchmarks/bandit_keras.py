@@ -1,0 +1,223 @@
+"""Best-arm search and pruning on a real Keras task, side by side with KerasTuner's Hyperband.
+
+Digits (scikit-learn's bundled 8x8 images, 1797 samples: 1077 train, 360
+validation, 360 test), an MLP over ``kh.keras.mlp_space(max_layers=2,
+epochs=27)``, validation accuracy maximised. Per seed, in one process and in a
+rotating order (so machine load hits every method alike), each method runs once:
+
+- ``hyperband``: ``method="hyperband"`` and nothing else (max 27 epochs from the
+  space, factor 3, one iteration: the budgets come from the space);
+- ``asha`` and ``successive_halving`` (factor 3): stopped at the epochs
+  Hyperband spent in the same seed (``max_budget_total``), so all three train
+  the same number of epochs;
+- ``random+median``: random search with ``pruner="median"``, ``RANDOM_TRIALS``
+  trials of up to 27 epochs;
+- ``random``: the same ``RANDOM_TRIALS`` random trials, all 27 epochs (same
+  seed, hence the same configurations as ``random+median``);
+- ``kerastuner_hyperband``: ``keras_tuner.Hyperband(max_epochs=27, factor=3,
+  hyperband_iterations=1)`` on the same space, data and split.
+
+Recorded per run: wall time, epochs trained in all (continued trials count
+the epochs they added; KerasTuner's counted by a callback), trials, best
+validation accuracy, and the test accuracy of the best model each tool hands
+back (``result.best_model()``, ``tuner.get_best_models(1)[0]``).
+TensorFlow runs on one thread each way for every method.
+
+    nice -n 5 python3 benchmarks/bandit_keras.py                 # seeds 0 1 2 -> results/bandit_keras.{jsonl,md}
+    python3 benchmarks/bandit_keras.py --seeds 1 --out s1 &       # or one process per seed, then
+    python3 benchmarks/bandit_keras.py --table-from results/s0.jsonl results/s1.jsonl ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+for _var in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+import keras_hpo as kh  # noqa: E402
+from keras_hpo.budget import trial_cost  # noqa: E402
+
+MAX_EPOCHS = int(os.environ.get("BANDIT_KERAS_MAX_EPOCHS", 27))  # smaller only to smoke-test the script
+FACTOR = 3
+RANDOM_TRIALS = int(os.environ.get("BANDIT_KERAS_RANDOM_TRIALS", 16))
+OUT = Path(__file__).parent / "results"
+METHODS = ["hyperband", "asha", "successive_halving", "random+median", "random", "kerastuner_hyperband"]
+
+
+def digits() -> tuple:
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    order = np.random.default_rng(0).permutation(len(x))
+    x, y = (x[order] / 16.0).astype("float32"), y[order]
+    return (x[:1077], y[:1077], x[1077:1437], y[1077:1437]), (x[1437:], y[1437:])
+
+
+def space() -> kh.Space:
+    return kh.keras.mlp_space(max_layers=2, epochs=MAX_EPOCHS)
+
+
+def run_ours(method: str, seed: int, data: tuple, test: tuple, epochs_budget: float | None) -> dict:
+    options: dict = {}
+    if method == "hyperband":
+        search = "hyperband"
+    elif method in ("asha", "successive_halving"):
+        search = kh.searchers.get(method, eta=FACTOR)
+        options["max_budget_total"] = epochs_budget
+    else:
+        search = "random"
+        options["max_trials"] = RANDOM_TRIALS
+        if method == "random+median":
+            options["pruner"] = "median"
+    started = time.perf_counter()
+    result = kh.tune(kh.keras.mlp(64, 10), space(), data=data, method=search, metric="val_accuracy", seed=seed,
+                     progress=False, **options)
+    wall = time.perf_counter() - started
+    by_number = {t.number: t for t in result.records}
+    model = result.best_model()
+    _, test_accuracy = model.evaluate(*test, verbose=0)
+    return {"wall": wall, "epochs": sum(trial_cost(t, by_number) for t in result.records), "trials": len(result.records),
+            "pruned": sum(t.state is kh.TrialState.PRUNED for t in result.records),
+            "best_val": result.best_value, "test": float(test_accuracy), "best_budget": result.best_trial.budget}
+
+
+def run_kerastuner(seed: int, data: tuple, test: tuple) -> dict:
+    import keras
+    import keras_tuner as kt
+
+    sp = space()
+    counted = []
+
+    class Count(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            counted.append(1)
+
+    class MLP(kt.HyperModel):
+        def build(self, hp):
+            params = {}
+            for name, dist in sp.items():
+                if isinstance(dist, kh.Fixed):
+                    continue
+                if isinstance(dist, kh.Int):
+                    params[name] = hp.Int(name, dist.low, dist.high, sampling="log" if dist.log else "linear")
+                elif isinstance(dist, kh.Float):
+                    params[name] = hp.Float(name, dist.low, dist.high, sampling="log" if dist.log else "linear")
+                elif all(isinstance(v, bool) for v in dist.values()):
+                    params[name] = hp.Boolean(name)
+                else:
+                    params[name] = hp.Choice(name, list(dist.values()))
+            model = kh.keras.mlp(64, 10)(params)  # the very model function our runs use
+            if not model.compiled:
+                from keras_hpo.keras.adapter import _compile
+
+                _compile(model, params, data[1])
+            return model
+
+        def fit(self, hp, model, *args, **kwargs):
+            return model.fit(*args, batch_size=hp.get("batch_size"), **kwargs)
+
+    folder = tempfile.mkdtemp(prefix="kt-")
+    started = time.perf_counter()
+    tuner = kt.Hyperband(MLP(), objective="val_accuracy", max_epochs=MAX_EPOCHS, factor=FACTOR, hyperband_iterations=1,
+                         seed=seed, directory=folder, project_name="digits", overwrite=True)
+    tuner.search(data[0], data[1], validation_data=(data[2], data[3]), verbose=0, callbacks=[Count()])
+    wall = time.perf_counter() - started
+    best = tuner.oracle.get_best_trials(1)[0]
+    model = tuner.get_best_models(1)[0]
+    _, test_accuracy = model.evaluate(*test, verbose=0)
+    return {"wall": wall, "epochs": len(counted), "trials": len(tuner.oracle.trials), "pruned": 0,
+            "best_val": float(best.score), "test": float(test_accuracy), "best_budget": best.hyperparameters.get("tuner/epochs")}
+
+
+def run_seed(seed: int, methods: list[str], log) -> list[dict]:
+    data, test = digits()
+    rows, hyperband_epochs = [], None
+    order = methods[seed % len(methods):] + methods[: seed % len(methods)]
+    if "hyperband" in order:  # the others stop at Hyperband's epochs, so it goes first
+        order.remove("hyperband")
+        order.insert(0, "hyperband")
+    for method in order:
+        if method == "kerastuner_hyperband":
+            row = run_kerastuner(seed, data, test)
+        else:
+            row = run_ours(method, seed, data, test, hyperband_epochs)
+        if method == "hyperband":
+            hyperband_epochs = row["epochs"]
+        row.update(method=method, seed=seed)
+        rows.append(row)
+        log(json.dumps(row))
+    return rows
+
+
+def table(rows: list[dict], seeds: list[int]) -> str:
+    by = {m: [r for r in rows if r["method"] == m] for m in METHODS if any(r["method"] == m for r in rows)}
+    kt_wall = {r["seed"]: r["wall"] for r in by.get("kerastuner_hyperband", [])}
+    hb_wall = {r["seed"]: r["wall"] for r in by.get("hyperband", [])}
+    rnd_epochs = {r["seed"]: r["epochs"] for r in by.get("random", [])}
+    lines = [f"# Bandits and pruning on Keras (digits MLP, max {MAX_EPOCHS} epochs, factor {FACTOR})", "",
+             f"Seeds {seeds}; medians over seeds (min-max in brackets). Ratios are per seed, then the median.", "",
+             "| method | wall s | / KerasTuner HB | / our HB | epochs | / random's epochs | trials | pruned | "
+             "best val acc | test acc |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+
+    def med(values: list[float], fmt: str = "{:.3g}") -> str:
+        if not values:
+            return "-"
+        return f"{fmt.format(np.median(values))} [{fmt.format(min(values))}-{fmt.format(max(values))}]"
+
+    for method, runs in by.items():
+        def ratio(ref: dict, key: str = "wall", runs: list = runs) -> list[float]:
+            return [r[key] / ref[r["seed"]] for r in runs if r["seed"] in ref]
+
+        lines.append(" | ".join([
+            f"| {method}", med([r["wall"] for r in runs], "{:.0f}"), med(ratio(kt_wall), "{:.2f}"),
+            med(ratio(hb_wall), "{:.2f}"), med([r["epochs"] for r in runs], "{:.0f}"),
+            med(ratio(rnd_epochs, "epochs"), "{:.2f}"), med([r["trials"] for r in runs], "{:.0f}"),
+            med([r["pruned"] for r in runs], "{:.0f}"), med([r["best_val"] for r in runs], "{:.4f}"),
+            med([r["test"] for r in runs], "{:.4f}")]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
+    parser.add_argument("--out", default="bandit_keras")
+    parser.add_argument("--table-from", nargs="+", metavar="JSONL",
+                        help="only write the table, from rows that runs (e.g. one process per seed) already wrote")
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    if args.table_from:
+        rows = [json.loads(line) for path in args.table_from for line in Path(path).read_text().splitlines() if line]
+        seeds = sorted({r["seed"] for r in rows})
+        (OUT / f"{args.out}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        text = table(rows, seeds)
+        (OUT / f"{args.out}.md").write_text(text)
+        print(text)
+        return
+    jsonl = OUT / f"{args.out}.jsonl"
+    rows = []
+    with open(jsonl, "w") as handle:
+        def log(line: str) -> None:
+            handle.write(line + "\n")
+            handle.flush()
+            print(line, file=sys.stderr, flush=True)
+
+        for seed in args.seeds:
+            rows += run_seed(seed, list(args.methods), log)
+    text = table(rows, args.seeds)
+    (OUT / f"{args.out}.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
