@@ -167,3 +167,14 @@ def test_tpe_sees_pruned_trials_in_its_bad_group():
         searcher.tell(trial)
     asked = [t.params["x"] for t in searcher.history[-10:]]
     assert np.mean(np.array(asked) >= 0.5) >= 0.6, asked
+
+
+def test_the_median_pruner_stops_trials_running_in_worker_processes():
+    """Reports stream back from local workers, so pruning saves the same work at n_jobs=2 as serially."""
+    space = {"x": kh.Float(0, 1)}
+    plain = kh.tune(learning_curve, space, method="random", max_trials=30, n_jobs=2, seed=3, progress=False)
+    pruned = kh.tune(learning_curve, space, method="random", max_trials=30, n_jobs=2, seed=3, progress=False,
+                     pruner="median")
+    steps = lambda r: sum(len(t.curve) for t in r.records)  # noqa: E731
+    assert any(t.state is kh.TrialState.PRUNED for t in pruned.records)
+    assert steps(pruned) < 0.7 * steps(plain) and pruned.best_params == plain.best_params
