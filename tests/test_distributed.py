@@ -5,6 +5,7 @@ import os
 import pytest
 
 import keras_hpo as kh
+from keras_hpo.testing.doubles import LoadsOnlyInTheDriver, StopsOddTrials
 
 distributed = pytest.importorskip("distributed")
 
@@ -70,21 +71,6 @@ def test_lambdas_and_closures_run_on_the_cluster(client):
         assert remote.best_value == serial.best_value
 
 
-class _StopsAtStepTwo(kh.Searcher):
-    name = "stops-at-two"
-
-    def setup(self, space, direction, seed):
-        super().setup(space, direction, seed)
-        self.reports = []
-
-    def ask(self, n=1):
-        return [kh.Suggestion(self.space.sample(self.rng)) for _ in range(n)]
-
-    def report(self, trial_number, step, value):
-        self.reports.append((trial_number, step))
-        return kh.Decision.STOP if step >= 2 else kh.Decision.CONTINUE
-
-
 def _reports_steps(params, report):
     steps = 0
     for step in range(1, 20):
@@ -96,12 +82,15 @@ def _reports_steps(params, report):
 
 @pytest.mark.slow
 def test_reports_from_dask_workers_stop_trials(client):
-    searcher = _StopsAtStepTwo()
+    searcher = StopsOddTrials(at_step=2)
     result = kh.tune(_reports_steps, {"x": kh.Float(0, 1)}, method=searcher, max_trials=4, executor=client,
                      metric="value", seed=0, progress=False)
-    assert {t.metrics["steps"] for t in result.records} == {2}
+    stopped = [t for t in result.records if t.number % 2]
+    assert {t.metrics["steps"] for t in stopped} == {2} and {t.state for t in stopped} == {kh.TrialState.PRUNED}
+    assert {t.metrics["steps"] for t in result.records if not t.number % 2} == {19}
     assert os.getpid() not in {t.metrics["pid"] for t in result.records}
-    assert sorted(searcher.reports) == sorted((n, s) for n in range(4) for s in (1, 2))
+    assert sorted((n, s) for n, s, _ in searcher.reports) == sorted(
+        (n, s) for n in range(4) for s in range(1, 3 if n % 2 else 20))
 
 
 def _hangs_above(params):
@@ -123,22 +112,7 @@ def test_a_hanging_trial_on_dask_is_failed_by_trial_timeout(client):
     assert sum(client.nthreads().values()) == 2  # the stuck worker was restarted, not lost
 
 
-class _LoadsOnlyInTheDriver:
-    """Unpickling it anywhere but in the driver raises, as a function from a module the workers lack would."""
-
-    def __init__(self):
-        self.driver = os.getpid()
-
-    def __setstate__(self, state):
-        if os.getpid() != state["driver"]:
-            raise ImportError("No module named 'only_on_my_laptop'")
-        self.__dict__.update(state)
-
-    def __call__(self, params):
-        return params["x"]
-
-
 @pytest.mark.slow
 def test_a_dask_worker_that_cannot_load_the_objective_raises_its_real_error(client):
     with pytest.raises(kh.WorkerError, match="only_on_my_laptop"):
-        kh.tune(_LoadsOnlyInTheDriver(), {"x": kh.Float(0, 1)}, max_trials=4, executor=client, seed=0, progress=False)
+        kh.tune(LoadsOnlyInTheDriver(), {"x": kh.Float(0, 1)}, max_trials=4, executor=client, seed=0, progress=False)

@@ -10,7 +10,7 @@ CORE_MODULES = [
     "keras_hpo", "keras_hpo.space", "keras_hpo.trial", "keras_hpo.tune", "keras_hpo.result", "keras_hpo.objective",
     "keras_hpo.plots", "keras_hpo.searchers", "keras_hpo.searchers.base", "keras_hpo.searchers.random",
     "keras_hpo.searchers.grid", "keras_hpo.searchers.manual", "keras_hpo.testing.objectives",
-    "keras_hpo.plots.basics", "keras_hpo.tensorboard_hparams", "keras_hpo.quiet",
+    "keras_hpo.plots.basics", "keras_hpo.tensorboard_hparams", "keras_hpo.quiet", "keras_hpo.testing.doubles",
 ]
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import keras_hpo as kh
+from keras_hpo.testing.doubles import LoadsOnlyInTheDriver, StopsOddTrials
 
 ROOT = Path(__file__).resolve().parents[1]
 SPACE = {"x": kh.Float(0, 1)}
@@ -86,26 +87,11 @@ def test_n_jobs_minus_one_means_every_core():
         resolve_n_jobs(0)
 
 
-class _LoadsOnlyInTheDriver:
-    """Unpickling it anywhere but in the driver raises, as a function from a module the workers lack would."""
-
-    def __init__(self):
-        self.driver = os.getpid()
-
-    def __setstate__(self, state):
-        if os.getpid() != state["driver"]:
-            raise ImportError("No module named 'only_on_my_laptop'")
-        self.__dict__.update(state)
-
-    def __call__(self, params):
-        return params["x"]
-
-
 def test_a_worker_that_cannot_load_the_objective_raises_its_real_error_at_once(tmp_path):
     db = str(tmp_path / "s.db")
     started = time.monotonic()
     with pytest.raises(kh.WorkerError, match="only_on_my_laptop"):
-        kh.tune(_LoadsOnlyInTheDriver(), SPACE, max_trials=4, n_jobs=2, storage=db, seed=0, progress=False)
+        kh.tune(LoadsOnlyInTheDriver(), SPACE, max_trials=4, n_jobs=2, storage=db, seed=0, progress=False)
     assert time.monotonic() - started < 20
     assert all(t.attempts == 0 for t in kh.load(db).records)  # nothing ran: not counted as an attempt
 
@@ -291,23 +277,6 @@ def test_a_trial_that_kills_the_serial_process_fails_after_two_resumes(tmp_path)
 
 
 # Reports from workers ----------------------------------------------------------------
-class _StopsAtStepTwo(kh.Searcher):
-    """Random points; odd-numbered trials are told to stop when they report step 2 (the transport is what is tested)."""
-
-    name = "stops-at-two"
-
-    def setup(self, space, direction, seed):
-        super().setup(space, direction, seed)
-        self.reports = []
-
-    def ask(self, n=1):
-        return [kh.Suggestion(self.space.sample(self.rng)) for _ in range(n)]
-
-    def report(self, trial_number, step, value):
-        self.reports.append((trial_number, step, os.getpid()))
-        return kh.Decision.STOP if step >= 2 and trial_number % 2 else kh.Decision.CONTINUE
-
-
 def _reports_steps(params, report):
     steps = 0
     for step in range(1, 20):
@@ -318,7 +287,7 @@ def _reports_steps(params, report):
 
 
 def test_reports_from_worker_processes_reach_the_searcher_and_stop_trials():
-    searcher = _StopsAtStepTwo()
+    searcher = StopsOddTrials(at_step=2)
     result = kh.tune(_reports_steps, SPACE, method=searcher, max_trials=6, n_jobs=2, metric="value", seed=0,
                      progress=False)
     stopped = [t for t in result.records if t.number % 2]

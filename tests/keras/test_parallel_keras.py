@@ -9,37 +9,22 @@ import tempfile
 import pytest
 
 import keras_hpo as kh
+from keras_hpo.testing.doubles import StopsOddTrials
 
 FAST = {"epochs": 2, "batch_size": 64}
 
 pytestmark = pytest.mark.keras
 
 
-class _StopsAtEpochTwo(kh.Searcher):
-    """Random points; odd trials are stopped at their second epoch (tests the report transport, not a pruning rule)."""
-
-    name = "stops-at-two"
-
-    def setup(self, space, direction, seed):
-        super().setup(space, direction, seed)
-        self.reports = []
-
-    def ask(self, n=1):
-        return [kh.Suggestion(self.space.sample(self.rng)) for _ in range(n)]
-
-    def report(self, trial_number, step, value):
-        self.reports.append((trial_number, step))
-        return kh.Decision.STOP if trial_number % 2 and step >= 2 else kh.Decision.CONTINUE
-
-
 @pytest.mark.slow
 def test_reports_from_keras_workers_stop_trials_early(digits):
-    searcher = _StopsAtEpochTwo()
+    searcher = StopsOddTrials(at_step=2)
     result = kh.tune(kh.keras.mlp(64, 10), {"units": [4, 8], "epochs": 6, "batch_size": 64}, data=digits,
                      metric="val_accuracy", method=searcher, max_trials=4, n_jobs=2, seed=0, progress=False)
     assert [t.state for t in result.records] == [kh.TrialState.COMPLETE, kh.TrialState.PRUNED] * 2
     assert [t.metrics["epochs_trained"] for t in result.records] == [6, 2, 6, 2]
-    assert sorted(searcher.reports) == sorted((n, s) for n in range(4) for s in range(1, 7 if n % 2 == 0 else 3))
+    assert sorted((n, s) for n, s, _ in searcher.reports) == sorted(
+        (n, s) for n in range(4) for s in range(1, 7 if n % 2 == 0 else 3))
 
 
 @pytest.fixture(scope="module")
