@@ -99,6 +99,25 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _use_wal(db: sqlite3.Connection, patience: float = 30.0) -> None:
+    """Switch the file to WAL mode (it stays so), waiting while another process creates it at the same moment.
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once,
+    without its busy handler, when a second driver is writing the new schema: two studies
+    started together in one new file would otherwise make one of them fail.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class Store:
     """Studies and their trials in one SQLite database; ``path=None`` keeps it in memory."""
 
@@ -113,7 +132,7 @@ class Store:
             return
         with problems_named(self.path):
             if self.path is not None:
-                self._db.execute("PRAGMA journal_mode=WAL")
+                _use_wal(self._db)
                 # NORMAL in WAL mode: a commit is in the -wal file before the call returns, so a killed process
                 # loses nothing; only a power cut may roll back the last commits, never corrupt the file
                 self._db.execute(f"PRAGMA synchronous={self.synchronous}")

@@ -229,3 +229,31 @@ def test_load_of_a_missing_file_is_an_error_and_creates_nothing(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         kh.load(str(path))
     assert not path.exists()
+
+
+def _open_store_at_once(path, barrier, answers):
+    barrier.wait()
+    try:
+        Store(path).close()
+        answers.put("ok")
+    except Exception as exc:  # the answer is what the test checks
+        answers.put(repr(exc))
+
+
+def test_drivers_that_create_one_new_file_at_the_same_moment_all_open_it(tmp_path):
+    """Two studies started together in one new file: SQLite refuses the WAL switch at once while another process
+    writes the schema ("database is locked"), so opening waits for it instead of failing (it did, 10 of 80 here)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    answers = []
+    for attempt in range(10):
+        barrier, queue = context.Barrier(4), context.Queue()
+        openers = [context.Process(target=_open_store_at_once, args=(str(tmp_path / f"{attempt}.db"), barrier, queue))
+                   for _ in range(4)]
+        for process in openers:
+            process.start()
+        answers += [queue.get(timeout=60) for _ in openers]
+        for process in openers:
+            process.join()
+    assert answers == ["ok"] * 40
