@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmark scripts: a keras_hpo Space asked through an Optuna trial."""
+"""Helpers shared by the benchmark scripts: a keras_hpo Space asked through an Optuna trial, and regret curves kept small."""
 
 from __future__ import annotations
 
@@ -22,3 +22,13 @@ def optuna_params(trial: Any, space: Space) -> dict:
         elif isinstance(dist, Fixed):
             params[name] = dist.value
     return params
+
+
+def improvements(values: list[float]) -> list[list]:
+    """``[evaluation index, value]`` each time the best so far improves: all a regret curve needs, and small."""
+    out, best = [], float("inf")
+    for i, value in enumerate(values):
+        if value < best:
+            out.append([i, value])
+            best = value
+    return out

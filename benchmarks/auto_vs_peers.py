@@ -43,6 +43,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _peers import improvements  # noqa: E402
+
 from keras_hpo import searchers
 from keras_hpo.testing.objectives import ACKLEY5, BRANIN, HARTMANN6, HELD_OUT, MIXED, ROSENBROCK4, Problem
 from keras_hpo.trial import Trial, TrialState
@@ -148,15 +150,6 @@ def run(method: str, problem: Problem, seed: int) -> list[float]:
     if method == "bayes_q4_liar":
         return run_ours("bayes", problem, seed, budget, batch=4, pending_as="liar")
     return run_ours(method, problem, seed, budget)
-
-
-def improvements(values: list[float]) -> list[list]:
-    out, best = [], float("inf")
-    for i, v in enumerate(values):
-        if v < best:
-            out.append([i, v])
-            best = v
-    return out
 
 
 def _job(method: str, pname: str, seed: int, split: str) -> dict:

@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _peers import optuna_params  # noqa: E402
+from _peers import improvements, optuna_params  # noqa: E402
 
 from keras_hpo import searchers  # noqa: E402
 from keras_hpo.space import Choice, Float, Int, Space  # noqa: E402
@@ -68,8 +68,6 @@ def run_keras_hpo(name: str, problem: Problem, seed: int, budget: int) -> list[f
         values.append(problem.fn(suggestion.params))
         searcher.tell(Trial(number, suggestion.params, TrialState.COMPLETE, value=values[-1]))
     return values
-
-
 
 
 def run_optuna(kind: str, problem: Problem, seed: int, budget: int) -> list[float]:
@@ -156,16 +154,6 @@ def suggestion_times(name: str, problem: Problem, n_obs: int = 300, repeats: int
             times.append(time.perf_counter() - start)
         searcher.tell(Trial(number, suggestion.params, TrialState.COMPLETE, value=problem.fn(suggestion.params)))
     return times
-
-
-def improvements(values: list[float]) -> list[list]:
-    """``[evaluation index, value]`` each time the best so far improves: all a regret curve needs, and small."""
-    out, best = [], float("inf")
-    for i, value in enumerate(values):
-        if value < best:
-            out.append([i, value])
-            best = value
-    return out
 
 
 def regret_at(problem: Problem, improved: list[list], budget: int) -> float:
