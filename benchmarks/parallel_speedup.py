@@ -1,27 +1,33 @@
-"""Speed-up of ``n_jobs=2`` over serial for short Keras trials, and the driver's memory over 200 trials.
+"""Speed-up of ``n_jobs=2`` over serial for short Keras trials, cold and warm, and the driver's memory over 200 trials.
 
-One command runs everything and writes ``benchmarks/results/parallel_speedup.md`` (raw
-runs in ``parallel_speedup.jsonl``)::
+One driver process per (seed, n_jobs) imports Keras and fits one warm-up model before any
+clock starts (as a notebook session would have), then makes two timed calls:
 
-    nice -n 5 python3 benchmarks/parallel_speedup.py                   # reported: seeds 0, 1, 2
-    python3 benchmarks/parallel_speedup.py --pilot                      # a quick pilot on seeds 100, 101
+- **cold**: the first ``kh.tune(..., max_trials=N)`` of the process. With ``n_jobs=2``
+  it includes starting the two worker processes (each imports TensorFlow): what a
+  user waits for in a fresh script.
+- **warm**: a second call in the same process with another seed (a notebook's next
+  cell). With ``n_jobs=2`` it runs on the workers kept warm by the first call
+  (``keras_hpo._pool``); the serial run gets the same second call.
 
-Speed-up: each run is a fresh driver process that imports Keras and fits one warm-up
-model before its clock starts (as a notebook session would have), then times
-``kh.tune(..., max_trials=N)`` on digits (64 -> units -> 10, 3 epochs, 600 samples),
-serially and with ``n_jobs=2``. The two are interleaved (serial first in even rounds,
-parallel first in odd ones) so that the load of the shared machine hits both alike.
-The parallel time includes starting the two workers (each imports TensorFlow): that
-is what a user waits for. The steady-state figure (trials per second from the first
-trial's start to the last trial's end) is given too.
+Problem: digits (600 samples, 64 -> units -> 10, 3 epochs, batch 64), ``method="auto"``
+(what a user gets), 30 trials per call. Serial and parallel processes are interleaved
+(serial first for even seeds, parallel first for odd ones) so the machine's load hits
+both alike. Seeds: pilot 100, 101 (used while changing the executor); reported 0, 1, 2
+(the warm call uses seed + 1000). Run one seed per command under the timing lock::
 
-The machine is shared, so the CPU load is reported for every run: the 1-minute load
-average, and the share of the machine's CPU time used by other processes during the
-run (``/proc/stat`` busy time minus this run's own CPU time, over wall time x cores).
+    flock /work/wt/timing.lock python3 benchmarks/parallel_speedup.py --seeds 0     # appends rows
+    flock /work/wt/timing.lock python3 benchmarks/parallel_speedup.py --memory      # 200 trials, driver RSS
+    python3 benchmarks/parallel_speedup.py --report                                  # writes the .md
+
+Per call it records wall time, steady state (first trial start to last trial end),
+the time from calling ``tune`` to the first trial's start, the 1-minute load average,
+and the share of the machine's CPU used by this run's processes (driver and workers,
+from ``/proc``) and by everything else (1.0 = both cores busy the whole call).
 
 Memory: one driver tunes 200 trials with ``n_jobs=2`` and records its own RSS after
-each trial (a callback in the driver); the slope from trial 20 on shows whether the
-driver holds anything per trial (workers are recycled every 50 trials and do not count).
+each trial (a callback); the slope from trial 20 on shows whether the driver holds
+anything per trial.
 """
 
 from __future__ import annotations
@@ -29,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -40,6 +45,10 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parents[1]
+ROWS = RESULTS / "parallel_speedup.jsonl"
+PILOT_ROWS = RESULTS / "parallel_speedup_pilot.jsonl"
+TRIALS = 30
+WARM_SEED_OFFSET = 1000
 
 RUN = """
 import json, os, sys, time
@@ -50,6 +59,7 @@ import keras_hpo as kh
 from sklearn.datasets import load_digits
 
 n_jobs, trials, seed, memory = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "memory"
+HZ, CORES = os.sysconf("SC_CLK_TCK"), os.cpu_count()
 x, y = load_digits(return_X_y=True)
 x, y = (x[:600] / 16.0).astype("float32"), y[:600]
 warm = kh.keras.build_mlp({"units": 8}, input_shape=64, outputs=10)
@@ -62,27 +72,62 @@ def rss_mib(result, trial):
     with open("/proc/self/status") as handle:
         rss.append(next(int(l.split()[1]) for l in handle if l.startswith("VmRSS")) / 1024)
 
-start = time.perf_counter()
-result = kh.tune(kh.keras.mlp(64, 10), space, data=(x, y), metric="val_accuracy", max_trials=trials, n_jobs=n_jobs,
-                 seed=seed, progress=False, callbacks=[rss_mib] if memory else [])
-wall = time.perf_counter() - start
-records = result.records
-steady = (max(t.finished for t in records) - min(t.started for t in records))
-print(json.dumps({"wall": wall, "steady": steady, "completed": len(result.completed), "best": result.best_value,
-                  "rss": rss}))
+def tree():
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found, todo = {os.getpid()}, [os.getpid()]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+def cpu(pids):
+    out = {}
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / HZ
+    return out
+
+def machine():
+    values = [float(v) for v in open("/proc/stat").readline().split()[1:]]
+    return (sum(values) - values[3] - values[4]) / HZ
+
+def call(seed, callbacks=()):
+    load0, busy0, own0 = os.getloadavg()[0], machine(), cpu(tree())
+    t0, start = time.time(), time.perf_counter()
+    result = kh.tune(kh.keras.mlp(64, 10), space, data=(x, y), metric="val_accuracy", max_trials=trials,
+                     n_jobs=n_jobs, seed=seed, progress=False, callbacks=list(callbacks))
+    wall = time.perf_counter() - start
+    own1, busy1 = cpu(tree()), machine()
+    own = sum(v - own0.get(p, 0.0) for p, v in own1.items())
+    records = result.records
+    return {"wall": wall, "steady": max(t.finished for t in records) - min(t.started for t in records),
+            "first_start": min(t.started for t in records) - t0, "completed": len(result.completed),
+            "best": result.best_value, "load1": round((load0 + os.getloadavg()[0]) / 2, 2),
+            "own_cpu_share": round(own / (wall * CORES), 3),
+            "others_cpu_share": round(max(0.0, busy1 - busy0 - own) / (wall * CORES), 3),
+            "workers": sorted({t.metrics.get("worker", "") for t in records})}
+
+if memory:
+    row = call(seed, [rss_mib])
+    row["rss"] = rss
+    print(json.dumps(row))
+else:
+    cold = call(seed)
+    hot = call(seed + WARM)
+    hot["reused"] = bool(set(cold["workers"]) & set(hot["workers"]))
+    print(json.dumps({"cold": cold, "warm": hot}))
 """
-
-
-def _busy_jiffies() -> tuple[float, float]:
-    with open("/proc/stat") as handle:
-        values = [float(v) for v in handle.readline().split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def run(n_jobs: int, trials: int, seed: int, memory: bool = False) -> dict:
@@ -90,110 +135,112 @@ def run(n_jobs: int, trials: int, seed: int, memory: bool = False) -> dict:
                TQDM_DISABLE="1", TF_CPP_MIN_LOG_LEVEL="3")
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "run.py"
-        script.write_text(textwrap.dedent(RUN))
-        load_before = os.getloadavg()[0]
-        busy0, total0 = _busy_jiffies()
-        cpu0, wall0 = _children_cpu(), time.perf_counter()
+        script.write_text(textwrap.dedent(RUN).replace("WARM)", f"{WARM_SEED_OFFSET})"))
         out = subprocess.run([sys.executable, str(script), str(n_jobs), str(trials), str(seed),
                               "memory" if memory else "speed"], env=env, capture_output=True, text=True, cwd=folder)
-        wall = time.perf_counter() - wall0
-        busy1, total1 = _busy_jiffies()
-        own_cpu = _children_cpu() - cpu0
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
-    row = json.loads(out.stdout.strip().splitlines()[-1])
-    cores = os.cpu_count() or 1
-    hz = os.sysconf("SC_CLK_TCK")
-    machine_busy = (busy1 - busy0) / hz
-    row.update(n_jobs=n_jobs, trials=trials, seed=seed, load1=round((load_before + os.getloadavg()[0]) / 2, 2),
-               others_cpu_share=round(max(0.0, machine_busy - own_cpu) / (wall * cores), 3),
-               own_cpu_share=round(own_cpu / (wall * cores), 3))
-    return row
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pilot", action="store_true", help="seeds 100, 101 and fewer trials (not reported)")
-    parser.add_argument("--trials", type=int, default=40)
-    parser.add_argument("--memory-trials", type=int, default=200)
-    parser.add_argument("--report-only", action="store_true", help="rewrite the .md from the .jsonl")
-    args = parser.parse_args()
-    seeds = [100, 101] if args.pilot else [0, 1, 2]
-    trials = 12 if args.pilot else args.trials
-    name = "parallel_speedup_pilot" if args.pilot else "parallel_speedup"
-    if args.report_only:
-        lines = [json.loads(line) for line in open(RESULTS / f"{name}.jsonl")]
-        rows = [r for r in lines if "memory" not in r]
-        write_report(rows, next(r["memory"] for r in lines if "memory" in r), seeds, rows[0]["trials"],
-                     RESULTS / f"{name}.md")
-        return
-    rows = []
-    with open(RESULTS / f"{name}.jsonl", "w") as log:
-        for i, seed in enumerate(seeds):  # interleaved: the order alternates per round
-            for n_jobs in ((1, 2) if i % 2 == 0 else (2, 1)):
-                row = run(n_jobs, trials, seed)
-                row.pop("rss")
-                rows.append(row)
-                log.write(json.dumps(row) + "\n")
-                log.flush()
-                print(row, flush=True)
-        memory = run(2, 50 if args.pilot else args.memory_trials, seeds[0], memory=True)
-        log.write(json.dumps({"memory": memory}) + "\n")
-    write_report(rows, memory, seeds, trials, RESULTS / f"{name}.md")
+def measure(seeds: list[int], path: Path, trials: int) -> None:
+    with open(path, "a") as log:
+        for seed in seeds:
+            for n_jobs in ((1, 2) if seed % 2 == 0 else (2, 1)):  # interleaved: the order alternates per seed
+                calls = run(n_jobs, trials, seed)
+                for which in ("cold", "warm"):
+                    row = dict(calls[which], seed=seed, n_jobs=n_jobs, call=which, trials=trials,
+                               measured=time.strftime("%Y-%m-%d %H:%M:%S"))
+                    log.write(json.dumps(row) + "\n")
+                    print(row, flush=True)
 
 
 def _slope(values: list[float]) -> float:
     n = len(values)
-    xs = range(n)
     mx, my = (n - 1) / 2, sum(values) / n
-    return sum((x - mx) * (v - my) for x, v in zip(xs, values)) / sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (v - my) for x, v in enumerate(values)) / sum((x - mx) ** 2 for x in range(n))
 
 
-def write_report(rows: list[dict], memory: dict, seeds: list[int], trials: int, path: Path) -> None:
-    by_seed = {s: {r["n_jobs"]: r for r in rows if r["seed"] == s} for s in seeds}
-    ratios = [by_seed[s][1]["wall"] / by_seed[s][2]["wall"] for s in seeds]
-    steady = [by_seed[s][1]["steady"] / by_seed[s][2]["steady"] for s in seeds]
+def report(path: Path, out: Path) -> None:
+    lines_in = [json.loads(line) for line in open(path)]
+    rows = [r for r in lines_in if "memory" not in r]
+    memory = next((r["memory"] for r in reversed(lines_in) if "memory" in r), None)
+    seeds = sorted({r["seed"] for r in rows})
+    pick = {(r["seed"], r["n_jobs"], r["call"]): r for r in rows}  # the last measurement of each
     lines = [
-        "# Speed-up of n_jobs=2 over serial, short Keras trials, and driver memory",
+        "# Speed-up of n_jobs=2 over serial on short Keras trials, cold and warm; driver memory",
         "",
-        f"{trials} trials per run (digits 600 samples, MLP 64 -> units -> 10, 3 epochs, batch 64), seeds {seeds}; "
-        f"{os.cpu_count()} cores shared with other jobs; `nice -n 5`; serial and parallel runs interleaved "
-        "(order alternating per round), each a fresh driver with Keras imported and warmed up before its clock starts. "
-        "Wall time includes starting the workers; steady = first trial start to last trial end. "
-        "Load: 1-minute load average during the run; others' CPU: share of the machine's CPU time used by "
-        "other processes (1.0 = every core busy).",
+        f"{rows[0]['trials']} trials per call (digits 600 samples, MLP 64 -> units -> 10, 3 epochs, batch 64, "
+        f"method='auto'), seeds {seeds} (warm call: seed + {WARM_SEED_OFFSET}); {os.cpu_count()} cores. Each row "
+        "pair comes from one driver process that imported Keras and fitted a warm-up model before the clocks "
+        "started: **cold** = its first `tune` call (with `n_jobs=2` this includes starting the two workers), "
+        "**warm** = its second call (with `n_jobs=2` on the workers kept warm by the first). Serial and parallel "
+        "processes interleaved (order alternating per seed), run under the timing lock at normal priority. "
+        "Steady = first trial start to last trial end; first trial = seconds from calling `tune` to the first "
+        "trial's start. Load: 1-minute load average; own / others' CPU: share of the machine's CPU time used by "
+        "this run's processes / by all other processes (1.0 = both cores busy).",
         "",
-        "| seed | n_jobs | wall (s) | steady (s) | completed | best val_accuracy | load avg | others' CPU | own CPU |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| seed | call | n_jobs | wall (s) | steady (s) | first trial (s) | completed | best val_accuracy | "
+        "load avg | own CPU | others' CPU |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for r in rows:
-        lines.append(f"| {r['seed']} | {r['n_jobs']} | {r['wall']:.1f} | {r['steady']:.1f} | {r['completed']} | "
-                     f"{r['best']:.4f} | {r['load1']:.2f} | {r['others_cpu_share']:.2f} | {r['own_cpu_share']:.2f} |")
-    lines += [
-        "",
-        f"**Speed-up (serial wall / parallel wall), median over seeds: {statistics.median(ratios):.2f}x** "
-        f"(per seed: {', '.join(f'{x:.2f}' for x in ratios)}); steady-state: {statistics.median(steady):.2f}x "
-        f"(per seed: {', '.join(f'{x:.2f}' for x in steady)}). Goal: >= 1.6x.",
-        "",
-        f"Own CPU share of the machine, median: serial {statistics.median(r['own_cpu_share'] for r in rows if r['n_jobs'] == 1):.2f}, "
-        f"n_jobs=2 {statistics.median(r['own_cpu_share'] for r in rows if r['n_jobs'] == 2):.2f}; others' CPU median "
-        f"{statistics.median(r['others_cpu_share'] for r in rows):.2f}. A speed-up needs a second core to be free: "
-        "when other processes keep the cores busy, Linux's scheduler (autogroup, one share per session) gives this "
-        "benchmark's session about the same CPU with one process or three, and the figure measures the load, not "
-        "the executor.",
-        "",
-        f"## Driver memory over {len(memory['rss'])} trials (n_jobs=2)",
-        "",
-    ]
-    rss = memory["rss"]
-    marks = [i for i in (0, 19, 49, 99, 149, 199) if i < len(rss)]
-    lines.append("| after trial | " + " | ".join(str(i + 1) for i in marks) + " |")
-    lines.append("| --- | " + " | ".join("---" for _ in marks) + " |")
-    lines.append("| driver RSS (MiB) | " + " | ".join(f"{rss[i]:.0f}" for i in marks) + " |")
-    lines += ["", f"Slope from trial 20 on (least squares): {_slope(rss[19:]) * 1024:.1f} KiB per trial "
-                  f"(load avg {memory['load1']:.2f}, others' CPU {memory['others_cpu_share']:.2f})."]
-    path.write_text("\n".join(lines) + "\n")
+    for seed in seeds:
+        for which in ("cold", "warm"):
+            for n_jobs in (1, 2):
+                r = pick.get((seed, n_jobs, which))
+                if r is None:
+                    continue
+                lines.append(f"| {seed} | {which} | {n_jobs} | {r['wall']:.1f} | {r['steady']:.1f} | "
+                             f"{r['first_start']:.2f} | {r['completed']} | {r['best']:.4f} | {r['load1']:.2f} | "
+                             f"{r['own_cpu_share']:.2f} | {r['others_cpu_share']:.2f} |")
+    lines.append("")
+    for which in ("cold", "warm"):
+        both = [s for s in seeds if (s, 1, which) in pick and (s, 2, which) in pick]
+        if not both:
+            continue
+        wall = [pick[(s, 1, which)]["wall"] / pick[(s, 2, which)]["wall"] for s in both]
+        steady = [pick[(s, 1, which)]["steady"] / pick[(s, 2, which)]["steady"] for s in both]
+        others = [pick[(s, n, which)]["others_cpu_share"] for s in both for n in (1, 2)]
+        lines.append(f"**{which.capitalize()}: speed-up (serial wall / parallel wall), median over seeds "
+                     f"{statistics.median(wall):.2f}x** (per seed: {', '.join(f'{x:.2f}' for x in wall)}); "
+                     f"steady state {statistics.median(steady):.2f}x (per seed: {', '.join(f'{x:.2f}' for x in steady)}); "
+                     f"others' CPU median {statistics.median(others):.2f}. Goal: >= 1.6x.")
+        lines.append("")
+    reused = [r.get("reused") for r in rows if r["n_jobs"] == 2 and r["call"] == "warm"]
+    if reused:
+        lines.append(f"Warm parallel calls that ran on the first call's workers: {sum(map(bool, reused))} of {len(reused)}.")
+        lines.append("")
+    if memory is not None:
+        rss = memory["rss"]
+        marks = [i for i in (0, 19, 49, 99, 149, 199) if i < len(rss)]
+        lines += [f"## Driver memory over {len(rss)} trials (n_jobs=2, one cold call)", "",
+                  "| after trial | " + " | ".join(str(i + 1) for i in marks) + " |",
+                  "| --- | " + " | ".join("---" for _ in marks) + " |",
+                  "| driver RSS (MiB) | " + " | ".join(f"{rss[i]:.0f}" for i in marks) + " |", "",
+                  f"Slope from trial 20 on (least squares): {_slope(rss[19:]) * 1024:.1f} KiB per trial "
+                  f"(load avg {memory['load1']:.2f}, others' CPU {memory['others_cpu_share']:.2f}).", ""]
+    out.write_text("\n".join(lines))
     print("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, nargs="*", default=[], help="reported: 0 1 2; pilot: 100 101")
+    parser.add_argument("--trials", type=int, default=TRIALS)
+    parser.add_argument("--memory", action="store_true", help="the 200-trial driver-memory run")
+    parser.add_argument("--memory-trials", type=int, default=200)
+    parser.add_argument("--report", action="store_true", help="write the .md from the .jsonl")
+    args = parser.parse_args()
+    pilot = bool(args.seeds) and min(args.seeds) >= 100
+    path = PILOT_ROWS if pilot else ROWS
+    if args.seeds:
+        measure(args.seeds, path, args.trials)
+    if args.memory:
+        row = run(2, args.memory_trials, 0, memory=True)
+        with open(path, "a") as log:
+            log.write(json.dumps({"memory": row}) + "\n")
+    if args.report:
+        report(path, path.with_suffix(".md"))
 
 
 if __name__ == "__main__":

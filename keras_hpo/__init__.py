@@ -15,6 +15,7 @@ import importlib
 from typing import Any
 
 from . import searchers
+from ._pool import shutdown_workers
 from .define_by_run import HyperParameters
 from .errors import (
     AllTrialsFailed,
@@ -40,7 +41,7 @@ __all__ = [
     "tune", "load", "Space", "Float", "Int", "Choice", "Fixed", "Trial", "TrialState", "Suggestion", "Decision",
     "TuneResult", "Searcher", "searchers", "SearchExhausted", "AllTrialsFailed", "StudyExists", "KerasHpoError",
     "CV", "Holdout", "keras", "HyperParameters",
-    "ResumeMismatch", "StoreError", "UnsafePath", "StudyLocked", "WorkerError", "pruners",
+    "ResumeMismatch", "StoreError", "UnsafePath", "StudyLocked", "WorkerError", "pruners", "shutdown_workers",
 ]
 
 _LAZY = {"keras": ".keras", "testing": ".testing", "plots": ".plots", "pruners": ".pruners"}

@@ -7,10 +7,20 @@ over one socket (file descriptor ``FD``), with messages pickled by
 bytes, so lambdas, closures and functions defined in a notebook cell arrive
 whole.
 
-Driver -> worker: ``("setup", sys_path, sys_argv, shared)``, ``("run", id, payload, wants_reports)``,
-``("decision", "CONTINUE" | "STOP")``, ``("stop",)``.
-Worker -> driver: ``("ready", pid)`` or ``("setup_failed", traceback)``, ``("report", id, step, value)``
-(then waits for the decision), ``("done", id, record)``.
+Driver -> worker: ``("prepare", sys_path, modules)`` once, right after the start: the worker
+imports ``modules`` (e.g. Keras, which the driver has loaded) while the driver still checks
+its input; then per ``tune`` call ``("setup", run, sys_path, sys_argv, cwd, shared)``, and
+``("run", id, payload, wants_reports)``, ``("decision", "CONTINUE" | "STOP")``, ``("idle",)`` (the run
+ended: forget its objective and data, clear the Keras session) and ``("stop",)``.
+Worker -> driver: ``("ready", run)``, ``("setup_failed", run, traceback)`` or ``("stale", run, reason)``
+(a warm worker whose imported code changed on disk since it started: the driver replaces it),
+each naming the run whose setup it answers (a run that ended before its worker was ready
+leaves an answer behind for the next one, which ignores it),
+``("report", id, step, value)`` (then waits for the decision), ``("done", id, record)``.
+
+A worker serves one ``tune`` call after another (``keras_hpo._pool`` keeps it warm in
+between): each ``setup`` drops the previous call's objectives, so nothing of one call's
+objective reaches the next one's trials.
 
 The worker dies with its driver: on Linux the kernel kills it when the driver
 dies (``PR_SET_PDEATHSIG``), and everywhere a watchdog thread exits when the
@@ -19,6 +29,8 @@ driver's pid is no longer its parent or the socket closes.
 
 from __future__ import annotations
 
+import gc
+import importlib
 import os
 import signal
 import sys
@@ -84,16 +96,64 @@ class _Report:
         return Decision(message[1])
 
 
-def main(fd: int, parent: int) -> None:
-    _die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the driver decides
-    conn = Connection(fd)
+def _send(conn: Connection, message: Any) -> None:
+    """Send to the driver; if it closed the socket (it stopped this worker or died), exit quietly."""
     try:
-        _, path, argv, shared = conn.recv()
-        sys.path[:] = [p for p in path if p not in sys.path] + sys.path
-        sys.argv[:] = argv  # as multiprocessing does: the driver's command line, for code that reads it
-        from . import execution
+        conn.send(message)
+    except OSError:
+        os._exit(0)
 
+
+def _changed_since(started: float) -> str | None:
+    """The first module this process imported whose file changed on disk after ``started``, if any.
+
+    A warm worker keeps what it imported; a module the user edited since (their own
+    ``model.py``, a package upgraded with pip) would run old code, so the worker is replaced.
+    """
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if not path:
+            continue
+        try:
+            if os.stat(path).st_mtime > started:
+                return f"{name} ({path}) changed since this worker started"
+        except OSError:
+            continue
+    return None
+
+
+def _add_path(path: list[str]) -> None:
+    sys.path[:] = [p for p in path if p not in sys.path] + sys.path
+
+
+def _forget() -> None:
+    """Between runs: drop the last run's objective and data, and Keras's models and graphs."""
+    from . import execution
+
+    execution._SHARED.clear()
+    keras = sys.modules.get("keras")
+    backend = getattr(keras, "backend", None)
+    if backend is not None and callable(getattr(backend, "clear_session", None)):
+        try:
+            backend.clear_session()
+        except Exception:  # noqa: BLE001 - a half-imported Keras; the next run's trials clear it again
+            pass
+    gc.collect()
+
+
+def _setup(conn: Connection, run: int, path: list[str], argv: list[str], cwd: str, shared: dict[str, bytes]) -> bool:
+    """Install one ``tune`` call's objectives (replacing the previous call's); False if they cannot be loaded."""
+    from . import execution
+
+    try:
+        if execution._SHARED:
+            _forget()  # the previous run's objective and data
+        _add_path(path)
+        sys.argv[:] = argv  # as multiprocessing does: the driver's command line, for code that reads it
+        try:
+            os.chdir(cwd)  # relative paths in the objective mean what they mean in the driver
+        except OSError:
+            pass
         for key, blob in shared.items():  # this imports the modules the objective's functions use
             execution._SHARED[key] = loads(blob)
         for objective in execution._SHARED.values():  # e.g. Keras, imported lazily by the adapter
@@ -101,32 +161,66 @@ def main(fd: int, parent: int) -> None:
             if callable(warm_up):
                 warm_up()
     except BaseException:
-        conn.send(("setup_failed", traceback.format_exc()))
+        _send(conn, ("setup_failed", run, traceback.format_exc()))
+        return False
+    _send(conn, ("ready", run))
+    return True
+
+
+def _run(conn: Connection, task: int, payload: bytes, wants_reports: bool) -> None:
+    try:
+        fn, args, kwargs = loads(payload)
+        if wants_reports:
+            kwargs["report"] = _Report(conn, task)
+        record = fn(*args, **kwargs)
+    except Exception:
+        now = time.time()
+        record = {"state": "FAILED", "value": None, "started": now, "finished": now,
+                  "error": "the worker could not run the trial:\n" + traceback.format_exc()}
+    try:
+        _send(conn, ("done", task, record))
+    except Exception:  # something in the record does not pickle
+        now = time.time()
+        _send(conn, ("done", task, {"state": "FAILED", "value": None, "started": now, "finished": now,
+                                    "error": "the trial's result could not be sent back:\n" + traceback.format_exc()}))
+
+
+def main(fd: int, parent: int) -> None:
+    started = time.time()
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the driver decides
+    conn = Connection(fd)
+    try:
+        _, path, modules = conn.recv()
+    except (EOFError, OSError):
         return
-    conn.send(("ready", os.getpid()))
+    _add_path(path)
+    for name in modules:  # while the driver checks its input and prepares the run
+        try:
+            importlib.import_module(name)
+        except BaseException:  # noqa: BLE001 - the objective's own import reports the real error
+            pass
+    served = False
     while True:
         try:
             message = conn.recv()
         except (EOFError, OSError):
             return
-        if message[0] == "stop":
+        kind = message[0]
+        if kind == "stop":
             return
-        _, task, payload, wants_reports = message
-        try:
-            fn, args, kwargs = loads(payload)
-            if wants_reports:
-                kwargs["report"] = _Report(conn, task)
-            record = fn(*args, **kwargs)
-        except Exception:
-            now = time.time()
-            record = {"state": "FAILED", "value": None, "started": now, "finished": now,
-                      "error": "the worker could not run the trial:\n" + traceback.format_exc()}
-        try:
-            conn.send(("done", task, record))
-        except Exception:  # something in the record does not pickle
-            now = time.time()
-            conn.send(("done", task, {"state": "FAILED", "value": None, "started": now, "finished": now,
-                                      "error": "the trial's result could not be sent back:\n" + traceback.format_exc()}))
+        if kind == "setup":
+            stale = _changed_since(started) if served else None
+            if stale is not None:
+                _send(conn, ("stale", message[1], stale))
+                return
+            if not _setup(conn, *message[1:]):
+                return
+            served = True
+        elif kind == "run":
+            _run(conn, *message[1:])
+        elif kind == "idle":
+            _forget()
 
 
 if __name__ == "__main__":

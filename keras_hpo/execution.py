@@ -6,7 +6,8 @@ nothing but data crosses a process boundary.
 
 - ``SerialExecutor``: in this process, one at a time (default; works in notebooks).
 - ``ProcessExecutor``: ``n_jobs`` local worker processes (``keras_hpo._worker``),
-  each limited to its share of the CPU threads; they die with the driver.
+  each limited to its share of the CPU threads; they die with the driver, and stay
+  warm between runs in one process (``keras_hpo._pool``).
 - ``DaskExecutor``: the workers of an existing Dask cluster (``distributed.Client``),
   on this machine or many; ``tune(executor=client)`` or ``executor="tcp://host:8786"``.
 
@@ -30,14 +31,13 @@ import multiprocessing.connection
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ._pool import Worker as _Worker
 from .errors import WorkerError
 from .interrupt import TrialInterrupted, time_limit
 from .objective import Outcome, is_finite_number
@@ -144,6 +144,9 @@ class SerialExecutor(_Limits):
         pass
 
 
+#: numbers the runs of ProcessExecutors in this process (see ``_receive``)
+_RUNS = itertools.count()
+
 #: objectives installed in this worker process at its start, by key
 _SHARED: dict[str, Any] = {}
 
@@ -156,10 +159,6 @@ class Shared:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return _SHARED[self.key](*args, **kwargs)
-
-
-_THREAD_VARS = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OPENBLAS_NUM_THREADS",
-                "MKL_NUM_THREADS")
 
 
 def _dumps(obj: Any, what: str) -> bytes:
@@ -190,63 +189,45 @@ class _Task:
         self.started = 0.0
 
 
-class _Worker:
-    """One worker process and the driver's end of its socket."""
-
-    def __init__(self, threads: int, shared: dict[str, bytes]) -> None:
-        here, child = multiprocessing.Pipe(duplex=True)
-        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        env = dict(os.environ, **{var: str(threads) for var in _THREAD_VARS})
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "keras_hpo._worker", str(child.fileno()), str(os.getpid())],
-            pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
-        child.close()
-        self.conn = here
-        self.ready = False
-        self.task: _Task | None = None
-        self.tasks_done = 0
-        try:
-            self.conn.send(("setup", list(sys.path), list(sys.argv), shared))
-        except OSError:
-            pass  # it died at once; the driver reads the reason from its exit
-
-    def kill(self) -> int | None:
-        try:
-            self.proc.kill()
-        except OSError:
-            pass
-        self.conn.close()
-        try:
-            return self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            return None
-
-
 class ProcessExecutor(_Limits):
     """``n_jobs`` worker processes on this machine; a worker is replaced after ``max_tasks_per_child`` trials.
 
-    Workers are fresh interpreters (``python -m keras_hpo._worker``), started on the
-    first ``submit``; they receive the shared objective once, as cloudpickle bytes,
-    and die with the driver. A worker that cannot load the objective makes ``wait``
-    raise ``WorkerError`` with the worker's traceback.
+    Workers are fresh interpreters (``python -m keras_hpo._worker``) taken from the
+    warm pool (``keras_hpo._pool``) when the executor is made: idle workers of an
+    earlier run in this process, or new ones that start importing ``preload`` at
+    once. They receive the shared objective once, as cloudpickle bytes, at the
+    first ``submit``, and die with the driver. A worker that cannot load the
+    objective makes ``wait`` raise ``WorkerError`` with the worker's traceback.
+    ``close`` hands idle workers back to the pool; ``abort`` (a run ended by an
+    error or Ctrl-C) kills every worker that worked for this run.
     """
 
     streams_reports = True
 
-    def __init__(self, n_jobs: int, max_tasks_per_child: int | None = 50) -> None:
+    def __init__(self, n_jobs: int, max_tasks_per_child: int | None = 50, preload: Iterable[str] = ()) -> None:
+        from ._pool import POOL
+
         self.n_workers = resolve_n_jobs(n_jobs)
         self._max_tasks = max_tasks_per_child
         self._shared: dict[str, bytes] = {}
-        self._workers: list[_Worker] = []
         self._queue: list[_Task] = []
         self._ids = itertools.count()
         self._threads = max(1, (os.cpu_count() or 1) // self.n_workers)
-        self._retired: list[_Worker] = []  # stopping by themselves
+        self._preload = tuple(preload)
+        self._pool = POOL
+        self._workers: list[_Worker] = POOL.take(self.n_workers, self._threads, self._preload)
+        self._fresh = {w.pid for w in self._workers if not w.served}  # started for this run
+        self._run = next(_RUNS)  # a warm worker may still answer an earlier run's setup: those answers are ignored
+        self._closed = False
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """The process ids of this executor's workers (for tests and diagnostics)."""
+        return [w.pid for w in self._workers]
 
     def share(self, obj: Any) -> Shared:
         """Send ``obj`` (the objective and its data) to each worker once, when it starts, not with every trial."""
-        if self._workers:
+        if any(w.setup_sent for w in self._workers):
             raise RuntimeError("share() must come before the first submit()")
         key = f"shared-{len(self._shared)}"
         self._shared[key] = _dumps(obj, "the objective (model_fn and data)")
@@ -261,16 +242,17 @@ class ProcessExecutor(_Limits):
 
     def _dispatch(self) -> None:
         while len(self._workers) < self.n_workers:
-            self._workers.append(_Worker(self._threads, self._shared))
+            worker = self._pool.spawn(self._threads, self._preload)
+            self._fresh.add(worker.pid)
+            self._workers.append(worker)
         for worker in self._workers:
+            if not worker.setup_sent:
+                worker.send_setup(self._run, self._shared)
             if self._queue and worker.ready and worker.task is None:
                 task = self._queue.pop(0)
                 task.started = time.monotonic()
                 worker.task = task
-                try:
-                    worker.conn.send(("run", task.id, task.payload, task.report is not None))
-                except OSError:
-                    pass  # the worker died; its socket reports it
+                worker.send(("run", task.id, task.payload, task.report is not None))
 
     def wait(self, futures: Iterable[cf.Future], timeout: float | None = None) -> set[cf.Future]:
         futures = list(futures)
@@ -298,21 +280,23 @@ class ProcessExecutor(_Limits):
             self._lost(worker)
             return
         kind = message[0]
+        if kind in ("ready", "stale", "setup_failed") and message[1] != self._run:
+            return  # the answer to an earlier run's setup: this run's comes next
         if kind == "ready":
             worker.ready = True
+        elif kind == "stale":  # a warm worker whose code changed on disk: a new one takes its place
+            log.debug("replacing a warm worker: %s", message[2])
+            self._remove(worker)
         elif kind == "setup_failed":
             self._remove(worker)
-            raise WorkerError(f"a worker process could not load the objective; its error:\n{message[1]}")
+            raise WorkerError(f"a worker process could not load the objective; its error:\n{message[2]}")
         elif kind == "report":
             decision = Decision.CONTINUE
             try:
                 decision = Decision(worker.task.report(message[2], message[3]))
             except Exception:
                 log.exception("the searcher's report() failed; the trial continues")
-            try:
-                worker.conn.send(("decision", decision.value))
-            except OSError:
-                pass
+            worker.send(("decision", decision.value))
         elif kind == "done":
             task, worker.task = worker.task, None
             task.future.set_result(message[2])
@@ -327,9 +311,10 @@ class ProcessExecutor(_Limits):
             worker.task.future.set_result({
                 "state": TrialState.FAILED.value, "value": None, "started": now, "finished": now,
                 "error": f"the executor could not run the trial: its worker process died ({_death(code)})"})
-        elif not worker.ready:
+        elif not worker.ready and worker.pid in self._fresh:
             raise WorkerError(f"a worker process ended before it was ready ({_death(code)}); "
                               "its own error, if any, is on the driver's stderr")
+        # else a warm worker that died while it waited in the pool: a new one takes its place
 
     def _remove(self, worker: _Worker) -> int | None:
         self._workers.remove(worker)
@@ -337,13 +322,8 @@ class ProcessExecutor(_Limits):
 
     def _retire(self, worker: _Worker) -> None:
         """Replace a worker that ran its share of trials (Keras leaks a little memory per model); it exits by itself."""
-        try:
-            worker.conn.send(("stop",))
-        except OSError:
-            pass
         self._workers.remove(worker)
-        worker.conn.close()
-        self._retired = [w for w in self._retired if w.proc.poll() is None] + [worker]
+        self._pool.retire(worker)
 
     def _enforce_limits(self) -> None:
         now = time.monotonic()
@@ -364,29 +344,32 @@ class ProcessExecutor(_Limits):
             self._queue.clear()
 
     def close(self) -> None:
+        """End the run: idle workers go back to the warm pool, busy ones (a trial cut short) are killed."""
+        if self._closed:
+            return
+        self._closed = True
         for task in self._queue:
             task.future.cancel()
         self._queue.clear()
-        idle = [w for w in self._workers if w.task is None]
-        for worker in idle:
-            try:
-                worker.conn.send(("stop",))
-            except OSError:
-                pass
-        end = time.monotonic() + 1.0
-        for worker in idle:
-            try:
-                worker.proc.wait(timeout=max(0.0, end - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-        for worker in list(self._workers):
-            self._remove(worker)
-        for worker in self._retired:
-            try:
-                worker.proc.wait(timeout=max(0.0, end - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                worker.proc.kill()
-                worker.proc.wait()
+        keep = [w for w in self._workers if w.task is None and w.alive() and w.quiet_line()]
+        for worker in [w for w in self._workers if w not in keep]:
+            worker.kill()  # a trial still running, or a setup still being written: nothing to keep
+        self._workers = []
+        self._pool.give_back(keep)
+
+    def abort(self) -> None:
+        """End a run that failed (an error, Ctrl-C): kill its workers; warm ones it never used go back to the pool."""
+        if self._closed:
+            return
+        self._closed = True
+        for task in self._queue:
+            task.future.cancel()
+        self._queue.clear()
+        untouched = [w for w in self._workers if w.pid not in self._fresh and not w.setup_sent and w.task is None]
+        for worker in [w for w in self._workers if w not in untouched]:
+            worker.kill()
+        self._workers = []
+        self._pool.give_back(untouched)
 
 
 def _dask_trial(key: str, blob: bytes, fn: Callable, args: tuple, kwargs: dict,
@@ -567,8 +550,11 @@ def _is_dask_client(obj: Any) -> bool:
     return type(obj).__name__ == "Client" and type(obj).__module__.startswith("distributed")
 
 
-def make_executor(n_jobs: int = 1, executor: Any = None) -> Any:
-    """The executor for ``tune(n_jobs=..., executor=...)``: a Dask client or address, or any object with the seam."""
+def make_executor(n_jobs: int = 1, executor: Any = None, preload: Iterable[str] = ()) -> Any:
+    """The executor for ``tune(n_jobs=..., executor=...)``: a Dask client or address, or any object with the seam.
+
+    Local worker processes start at once and import ``preload`` (``keras_hpo._pool.preload_for``).
+    """
     if isinstance(executor, str):
         if not executor.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
             raise ValueError(f"executor: expected a Dask scheduler address like 'tcp://host:8786', got {executor!r}")
@@ -582,7 +568,7 @@ def make_executor(n_jobs: int = 1, executor: Any = None) -> Any:
             return executor
         raise TypeError(f"executor must provide submit/wait/close/n_workers, got {type(executor).__name__}")
     n_jobs = resolve_n_jobs(n_jobs)
-    return SerialExecutor() if n_jobs == 1 else ProcessExecutor(n_jobs)
+    return SerialExecutor() if n_jobs == 1 else ProcessExecutor(n_jobs, preload=preload)
 
 
 def resolve_n_jobs(n_jobs: Any) -> int:

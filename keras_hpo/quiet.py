@@ -19,10 +19,10 @@ instead the lines are dropped on their way to file descriptor 2:
   temporary file, then writes back every line that is not such INFO/WARNING
   noise (errors and Python tracebacks stay). The Keras adapter imports through it.
 - ``native_log_filter()``: while a run with worker processes lasts, fd 2 is a
-  pipe read by a thread that forwards everything except that noise; worker
-  processes inherit it, so a worker that imports TensorFlow before our code runs
-  (a script that imports keras at its top is re-imported by every spawned
-  worker) is filtered too.
+  pipe read by a thread that forwards everything except that noise (child
+  processes started meanwhile inherit it).
+- ``relay_filtered()``: keras_hpo's own worker processes (which stay warm between
+  runs) write their stderr to a pipe of their own, copied to fd 2 the same way.
 
 In Jupyter the progress bar is tqdm's ipywidgets bar (the ``notebook`` extra);
 without ipywidgets it falls back to the text bar instead of printing tqdm's
@@ -49,7 +49,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["NATIVE_NOISE", "import_keras", "native_log_filter", "drop_noise", "progress_bar_class"]
+__all__ = ["NATIVE_NOISE", "import_keras", "native_log_filter", "relay_filtered", "drop_noise", "progress_bar_class"]
 
 #: Abseil INFO/WARNING lines, the pre-InitializeLog notice and the CPU-feature guard's second line
 NATIVE_NOISE = re.compile(
@@ -109,9 +109,9 @@ def import_keras() -> Any:
 class _Forwarder(threading.Thread):
     """Copies a pipe to a file descriptor line by line, dropping native noise; partial lines go out at once."""
 
-    def __init__(self, read_fd: int, write_fd: int) -> None:
+    def __init__(self, read_fd: int, write_fd: int, *, close_target: bool = True) -> None:
         super().__init__(name="keras_hpo-stderr-filter", daemon=True)
-        self.read_fd, self.write_fd = read_fd, write_fd
+        self.read_fd, self.write_fd, self.close_target = read_fd, write_fd, close_target
         self.drained = threading.Event()  # set when the end-of-run marker came through
 
     def run(self) -> None:
@@ -129,7 +129,8 @@ class _Forwarder(threading.Thread):
                 self._write(pending)
         finally:
             os.close(self.read_fd)
-            os.close(self.write_fd)
+            if self.close_target:
+                os.close(self.write_fd)
 
     def _forward(self, data: bytes) -> bytes:
         """Write the finished lines that are not noise; return what may still become a noise line."""
@@ -142,7 +143,10 @@ class _Forwarder(threading.Thread):
 
     def _write(self, data: bytes) -> None:
         while data:
-            data = data[os.write(self.write_fd, data):]
+            try:
+                data = data[os.write(self.write_fd, data):]
+            except OSError:  # the target closed (a driver's fd 2 gone): drop the rest, keep draining the pipe
+                return
 
 
 def _may_become_noise(start: bytes) -> bool:
@@ -152,6 +156,17 @@ def _may_become_noise(start: bytes) -> bool:
     if re.match(rb"[IW](?:\d|$)", start):
         return True
     return any(p.startswith(start[:len(p)]) for p in (b"WARNING: All log messages", b"To enable the following"))
+
+
+def relay_filtered(read_fd: int) -> threading.Thread:
+    """Copy a child's stderr pipe to this process's fd 2 (whatever it is at each write), dropping native noise.
+
+    Warm worker processes outlive one ``tune`` call, so they cannot inherit the fd 2 of
+    one call's ``native_log_filter``; their stderr comes through here instead.
+    """
+    forwarder = _Forwarder(read_fd, 2, close_target=False)
+    forwarder.start()
+    return forwarder
 
 
 @contextlib.contextmanager

@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 
 from . import searchers as _searchers
+from ._pool import preload_for
 from .budget import trial_cost
 from .compat import prepare
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists, StudyLocked
-from .execution import ProcessExecutor, make_executor, run_trial
+from .execution import ProcessExecutor, make_executor, resolve_n_jobs, run_trial
 from .experiment import CrossValidated, as_splitter
 from .keras.datasets import check_dataset_options
 from .locking import StudyLock
@@ -111,48 +112,56 @@ def tune(
     _check_options(max_trials=max_trials, max_budget_total=max_budget_total, timeout=timeout,
                    trial_timeout=trial_timeout, target=target, direction=direction, seed=seed,
                    callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
-    model_fn, space = prepare(model_fn, space)  # a KerasTuner build(hp), a Hyperopt space, Talos objects (compat.py)
-    searcher = _searchers.resolve(method)
-    searcher.pruner = make_pruner(pruner)
-    searcher.run_has_limit = any(v is not None for v in (max_trials, timeout, target, max_budget_total))
-    method_name = _method_name(searcher)
-    method_options = searcher.options()  # before setup, which may fill in defaults
-    direction = direction or infer_direction(metric)  # Keras's default metric, val_loss, is minimised too
-    name = study or "default"
-    if fit_kwargs is not None and data is None:
-        raise ValueError("fit_kwargs: options for model.fit need a model to train; pass data=(x, y) as well")
-    check_dataset_options(data, cv=cv, n_jobs=n_jobs, executor=executor)
-    keras_options = {} if data is None else {"objective": objective, "artifacts_dir": _artifacts_dir(storage, name)}
-    if fit_kwargs is not None:
-        keras_options["fit_kwargs"] = fit_kwargs
-    if cv is not None:
-        if data is None:
-            raise ValueError("cv: cross-validation splits data; it needs data=(x, y)")
-        work = CrossValidated(model_fn, data, as_splitter(cv), metric=metric, **keras_options)
-    else:
-        work = make_objective(model_fn, data=data, metric=metric, **keras_options)
-    for owner in (model_fn, work):  # model builders and adapters can reject names (activations, ...) up front
-        check_space = getattr(owner, "check_space", None)
-        if callable(check_space):
-            check_space(space)
-    if max_trials is None and timeout is None and target is None and max_budget_total is None and not (
-            space.finite or searcher.finite_by_itself):
-        raise ValueError("max_trials: give max_trials (or timeout=) because the space is continuous and would never run out")
-    board = None
-    if tensorboard is not None:  # the driver writes sessions from the finished records, for any executor
-        from .tensorboard_hparams import TensorBoardWriter
+    # local worker processes start now and import Keras & co. while the input is checked and the run prepared
+    local = _start_local_workers(n_jobs, executor, model_fn, keras_run=data is not None)
+    try:
+        model_fn, space = prepare(model_fn, space)  # a KerasTuner build(hp), a Hyperopt space, Talos objects (compat.py)
+        searcher = _searchers.resolve(method)
+        searcher.pruner = make_pruner(pruner)
+        searcher.run_has_limit = any(v is not None for v in (max_trials, timeout, target, max_budget_total))
+        method_name = _method_name(searcher)
+        method_options = searcher.options()  # before setup, which may fill in defaults
+        direction = direction or infer_direction(metric)  # Keras's default metric, val_loss, is minimised too
+        name = study or "default"
+        if fit_kwargs is not None and data is None:
+            raise ValueError("fit_kwargs: options for model.fit need a model to train; pass data=(x, y) as well")
+        check_dataset_options(data, cv=cv, n_jobs=n_jobs, executor=executor)
+        keras_options = {} if data is None else {"objective": objective, "artifacts_dir": _artifacts_dir(storage, name)}
+        if fit_kwargs is not None:
+            keras_options["fit_kwargs"] = fit_kwargs
+        if cv is not None:
+            if data is None:
+                raise ValueError("cv: cross-validation splits data; it needs data=(x, y)")
+            work = CrossValidated(model_fn, data, as_splitter(cv), metric=metric, **keras_options)
+        else:
+            work = make_objective(model_fn, data=data, metric=metric, **keras_options)
+        for owner in (model_fn, work):  # model builders and adapters can reject names (activations, ...) up front
+            check_space = getattr(owner, "check_space", None)
+            if callable(check_space):
+                check_space(space)
+        if max_trials is None and timeout is None and target is None and max_budget_total is None and not (
+                space.finite or searcher.finite_by_itself):
+            raise ValueError("max_trials: give max_trials (or timeout=) because the space is continuous and would never run out")
+        board = None
+        if tensorboard is not None:  # the driver writes sessions from the finished records, for any executor
+            from .tensorboard_hparams import TensorBoardWriter
 
-        board = TensorBoardWriter(tensorboard, space, metric=metric, direction=direction)
-        callbacks = (*callbacks, board)
+            board = TensorBoardWriter(tensorboard, space, metric=metric, direction=direction)
+            callbacks = (*callbacks, board)
+    except BaseException:  # bad input: the workers started for this run do not outlive it
+        if local is not None:
+            local.abort()
+        raise
 
-    executor_ = make_executor(n_jobs, executor)
-    if searcher.pruner is not None and not getattr(executor_, "streams_reports", False):
-        log.warning("pruner: this executor does not stream per-epoch reports yet, so no trial will be pruned")
-    if trial_timeout is not None and not callable(getattr(executor_, "set_limits", None)):
-        raise ValueError(f"trial_timeout: the executor {type(executor_).__name__} cannot stop trials (no set_limits)")
-    store = Store(storage)
+    executor_ = local if local is not None else make_executor(n_jobs, executor)
+    store = None
     lock = None
     try:
+        if searcher.pruner is not None and not getattr(executor_, "streams_reports", False):
+            log.warning("pruner: this executor does not stream per-epoch reports yet, so no trial will be pruned")
+        if trial_timeout is not None and not callable(getattr(executor_, "set_limits", None)):
+            raise ValueError(f"trial_timeout: the executor {type(executor_).__name__} cannot stop trials (no set_limits)")
+        store = Store(storage)
         if storage is not None:  # before anything is read or written: one driver per study
             lock = StudyLock(storage, name).acquire()
         info = store.study(name)
@@ -185,11 +194,17 @@ def tune(
                                resume_told=info["searcher_told"] if info else None)
         if board is not None:
             board.write_missing(records)
+    except BaseException:  # an error or Ctrl-C: the workers stop with the run (warm ones it never used stay)
+        abort = getattr(executor_, "abort", None)
+        if callable(abort):
+            abort()
+        raise
     finally:
         executor_.close()
         if lock is not None:
             lock.release()
-        store.close()
+        if store is not None:
+            store.close()
     result = TuneResult(records, **loop.result_args)
     if not result.completed:
         failed = [t for t in records if t.state is TrialState.FAILED]
@@ -425,6 +440,13 @@ def _progress_bar(enabled: bool, total: float | None, initial: float, best: Tria
     if best is not None:
         bar.set_postfix(best=f"{best.value:.4g}", refresh=False)
     return bar
+
+
+def _start_local_workers(n_jobs: Any, executor: Any, model_fn: Callable, *, keras_run: bool) -> ProcessExecutor | None:
+    """For ``n_jobs`` > 1 without an ``executor``: the local workers, started (or taken warm from the pool) now."""
+    if executor is not None or resolve_n_jobs(n_jobs) == 1:
+        return None
+    return ProcessExecutor(n_jobs, preload=preload_for(model_fn, keras_run))
 
 
 def _artifacts_dir(storage: str | None, study: str) -> str | None:

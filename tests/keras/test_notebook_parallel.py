@@ -24,13 +24,17 @@ x, y = (x[:300] / 16.0).astype("float32"), y[:300]""",
     return model""",
     """space = {"units": [4, 8, 16], "epochs": 2, "batch_size": 64}
 parallel = kh.tune(build, space, data=(x, y), metric="val_accuracy", method="grid", n_jobs=2, seed=0, progress=False)
+from keras_hpo._pool import POOL
+warm = sorted(POOL.idle_pids())
 serial = kh.tune(build, space, data=(x, y), metric="val_accuracy", method="grid", n_jobs=1, seed=0, progress=False)""",
     """def objective(params):
     return (params["x"] - 0.3) ** 2
-plain = kh.tune(objective, {"x": kh.Float(0, 1)}, max_trials=6, n_jobs=2, seed=0, progress=False)""",
+plain = kh.tune(objective, {"x": kh.Float(0, 1)}, max_trials=6, n_jobs=2, seed=0, progress=False)
+reused = sorted(POOL.idle_pids()) == warm and len(warm) == 2""",
     """import json
 print(json.dumps({"parallel": parallel.best_value, "serial": serial.best_value,
-                  "states": [t.state.value for t in parallel.records], "plain": len(plain.completed)}))""",
+                  "states": [t.state.value for t in parallel.records], "plain": len(plain.completed),
+                  "reused": reused, "stopped": kh.shutdown_workers()}))""",
 ]
 
 
@@ -47,3 +51,4 @@ def test_a_notebook_cell_function_tunes_with_two_workers(tmp_path, monkeypatch):
     assert out["states"] == ["COMPLETE"] * 3
     assert out["parallel"] == out["serial"]
     assert out["plain"] == 6
+    assert out["reused"] and out["stopped"] == 2  # the next cell's run took the warm workers of the first
