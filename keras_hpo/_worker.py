@@ -96,6 +96,10 @@ class _Report:
         return Decision(message[1])
 
 
+#: seconds of idleness after a run before the worker runs a full garbage collection
+_COLLECT_AFTER = 2.0
+
+
 def _send(conn: Connection, message: Any) -> None:
     """Send to the driver; if it closed the socket (it stopped this worker or died), exit quietly."""
     try:
@@ -127,7 +131,12 @@ def _add_path(path: list[str]) -> None:
 
 
 def _forget() -> None:
-    """Between runs: drop the last run's objective and data, and Keras's models and graphs."""
+    """Between runs: drop the last run's objective and data, and Keras's models and graphs.
+
+    The full garbage collection that frees what they leave in cycles comes later (``main``):
+    about half a second with TensorFlow loaded, which a next run that starts at once
+    should not wait for (its trials collect as they go, see ``keras_hpo.keras.adapter``).
+    """
     from . import execution
 
     execution._SHARED.clear()
@@ -135,10 +144,9 @@ def _forget() -> None:
     backend = getattr(keras, "backend", None)
     if backend is not None and callable(getattr(backend, "clear_session", None)):
         try:
-            backend.clear_session()
-        except Exception:  # noqa: BLE001 - a half-imported Keras; the next run's trials clear it again
+            backend.clear_session(free_memory=False)
+        except Exception:  # noqa: BLE001 - an older or half-imported Keras; the next run's trials clear it again
             pass
-    gc.collect()
 
 
 def _setup(conn: Connection, run: int, path: list[str], argv: list[str], cwd: str, shared: dict[str, bytes]) -> bool:
@@ -221,6 +229,8 @@ def main(fd: int, parent: int) -> None:
             _run(conn, *message[1:])
         elif kind == "idle":
             _forget()
+            if not conn.poll(_COLLECT_AFTER):  # still idle: free the last run's memory now
+                gc.collect()
 
 
 if __name__ == "__main__":
