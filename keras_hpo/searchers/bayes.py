@@ -30,11 +30,12 @@ import math
 from typing import Any
 
 import numpy as np
+from scipy.special import log_ndtr
 from scipy.stats import qmc, yeojohnson, yeojohnson_normmax
 
 from ..space import Choice, Float
 from ..trial import Suggestion, Trial, TrialState
-from ._acquisition import log_ei, log_ei_with_grad, maximise
+from ._acquisition import log_ei, log_ei_with_grad, log_mean_ei, log_mean_ei_with_grad, maximise
 from ._gp import GaussianProcess, fit_gp
 from .base import Searcher
 
@@ -48,6 +49,9 @@ _MAX_POINTS = 300
 _FIT_POINTS = 200
 #: past ``_ALWAYS_REFIT``, a warm-started refit takes at most this many L-BFGS-B iterations
 _WARM_ITERATIONS = 30
+
+#: what a pending trial counts as (see ``BayesSearch._pending_acquisition``)
+_PENDING = ("fantasy", "penalise", "draw", "liar")
 
 
 def _warp(y: np.ndarray) -> np.ndarray:
@@ -115,6 +119,7 @@ class BayesSearch(Searcher):
         refit_every: int = 5,
         n_restarts: int = 3,
         pending_as: str = "fantasy",
+        n_fantasies: int = 16,
     ) -> None:
         self.n_initial = n_initial
         self.n_candidates = n_candidates
@@ -122,9 +127,10 @@ class BayesSearch(Searcher):
         self.refit_every = refit_every
         self.n_restarts = n_restarts
         self.pending_as = pending_as
+        self.n_fantasies = n_fantasies
 
     def _validate(self) -> None:
-        for name in ("n_candidates", "refit_every", "n_restarts"):
+        for name in ("n_candidates", "refit_every", "n_restarts", "n_fantasies"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -132,8 +138,8 @@ class BayesSearch(Searcher):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0):
                 raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-        if self.pending_as not in ("fantasy", "liar"):
-            raise ValueError(f"pending_as must be 'fantasy' or 'liar', got {self.pending_as!r}")
+        if self.pending_as not in _PENDING:
+            raise ValueError(f"pending_as must be one of {', '.join(map(repr, _PENDING))}, got {self.pending_as!r}")
         d = self.space.n_dims
         self._n_initial = self.n_initial if self.n_initial is not None else min(20, max(5, d + 1))
         # plain continuous spaces need no rounding, so candidates skip the decode/encode round trip
@@ -206,8 +212,11 @@ class BayesSearch(Searcher):
             gp = GaussianProcess(X, y, self._theta)  # cost control: reuse the last hyperparameters
         else:
             if self._theta is None and len(y) > 2 * _ALWAYS_REFIT:  # cold start on many points (e.g. resumed):
-                few = _subset(y, 2 * _ALWAYS_REFIT)                  # multi-start on a subset, then warm below
+                few = _subset(y, 2 * _ALWAYS_REFIT)  # multi-start on a subset only; the next refits warm-start from it
                 self._theta = fit_gp(X[few], y[few], self.rng, n_starts=self.n_restarts, maxiter=60).theta
+                gp = GaussianProcess(X, y, self._theta)
+                self._gp = gp
+                return gp
             warm = n > _ALWAYS_REFIT and self._theta is not None  # one short run from the last fit
             fit = _subset(y, _FIT_POINTS) if len(y) > _FIT_POINTS else slice(None)  # the likelihood is O(n^3)
             theta = fit_gp(X[fit], y[fit], self.rng, start=self._theta, n_starts=1 if warm else self.n_restarts,
@@ -220,36 +229,75 @@ class BayesSearch(Searcher):
         gp = self._fit(X, y)
         y = gp.y
         best = float(np.min(gp.predict(X)[0]))  # the incumbent as the GP sees it (robust to noise)
-        model = gp
-        for p in self.pending + batch:
-            model = self._fantasise(model, self.space.encode(p))
+        pending = [self.space.encode(p) for p in self.pending + batch]
         chosen: list[dict] = []
-        for i in range(n):
-            params = self._maximise_ei(model, best, X, y)
+        for _ in range(n):
+            if pending:
+                acquisition, with_grad = self._pending_acquisition(gp, np.array(pending), best)
+            else:  # nothing outstanding: exactly the sequential suggestion
+                acquisition = lambda U: log_ei(*gp.predict(U), best)  # noqa: E731
+                with_grad = lambda U: log_ei_with_grad(gp.predict_with_grad, U, best)  # noqa: E731
+            params = self._maximise(acquisition, with_grad, X, y)
             chosen.append(params)
-            if i + 1 < n:
-                model = self._fantasise(model, self.space.encode(params))
+            pending.append(self.space.encode(params))
         return chosen
 
-    def _fantasise(self, gp: GaussianProcess, x: np.ndarray) -> GaussianProcess:
-        """``gp`` with a made-up result at pending point ``x``: a draw from the posterior there
-        (``pending="fantasy"``), or the mean of the results (``pending="liar"``, the constant liar)."""
-        if self.pending_as == "liar":
-            value = float(np.mean(gp.y))
-        else:
-            mean, std = gp.predict(x[None, :])
-            value = float(mean[0] + std[0] * self.rng.standard_normal())
-        return gp.condition_on(x[None, :], np.array([value]))
+    def _pending_acquisition(self, gp: GaussianProcess, P: np.ndarray, best: float) -> tuple:
+        """The acquisition (and its gradient) given results still to come at the points ``P``.
 
-    def _maximise_ei(self, gp: GaussianProcess, best: float, X: np.ndarray, y: np.ndarray) -> dict:
-        points, _ = maximise(
-            lambda U: log_ei(*gp.predict(U), best),
-            lambda U: log_ei_with_grad(gp.predict_with_grad, U, best),
-            self._candidates(X, y),
-            self._free,
-            self._project,
-            n_refine=self.n_refine,
-        )
+        ``fantasy``: expected improvement averaged over ``n_fantasies`` joint draws of the
+        pending results from the posterior, each draw with its own incumbent (the Monte-Carlo
+        integral of EI over the outcomes, Snoek et al. 2012); ``penalise``: local penalisation;
+        ``draw``: a single posterior draw each (the kriging believer with posterior sampling);
+        ``liar``: the mean of the results.
+        """
+        if self.pending_as == "fantasy":
+            draws = gp.sample(P, self.n_fantasies, self.rng)
+            model = gp.condition_on_draws(P, draws)
+            bests = np.minimum(best, draws.min(axis=1))
+            return (lambda U: log_mean_ei(*model.predict(U), bests),
+                    lambda U: log_mean_ei_with_grad(model.predict_with_grad, U, bests))
+        if self.pending_as == "penalise":
+            return self._penalised(gp, P, best)
+        if self.pending_as == "draw":
+            values = gp.sample(P, 1, self.rng)[0]
+        else:
+            values = np.full(len(P), float(np.mean(gp.y)))
+        model = gp.condition_on(P, values)
+        return (lambda U: log_ei(*model.predict(U), best),
+                lambda U: log_ei_with_grad(model.predict_with_grad, U, best))
+
+    def _penalised(self, gp: GaussianProcess, P: np.ndarray, best: float) -> tuple:
+        """Local penalisation (González et al., 2016): EI times a soft exclusion ball around each pending point.
+
+        The ball around pending point ``x_j`` has radius ``(mu_j - best + sd_j) / L`` (``L``: the
+        largest slope of the posterior mean), so a point near the incumbent excludes only a tiny
+        ball and a batch can keep refining there, while a point in a poor region excludes a wide one.
+        """
+        mu, sd = gp.predict(P)
+        probe = np.vstack([gp.X, qmc.Sobol(P.shape[1], seed=0).random_base2(9)])
+        L = max(float(np.max(np.linalg.norm(gp.predict_with_grad(probe)[2], axis=1))), 1e-9)
+
+        def penalty(U: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            diff = U[:, None, :] - P[None, :, :]
+            d = np.sqrt(np.sum(diff**2, axis=2)) + 1e-12
+            a = (L * d + best - mu[None, :]) / sd[None, :]
+            return log_ndtr(a), a, diff / d[:, :, None]
+
+        def acquisition(U: np.ndarray) -> np.ndarray:
+            return log_ei(*gp.predict(U), best) + penalty(U)[0].sum(axis=1)
+
+        def with_grad(U: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            value, grad = log_ei_with_grad(gp.predict_with_grad, U, best)
+            logp, a, unit = penalty(U)
+            slope = np.exp(-0.5 * a**2 - 0.5 * math.log(2 * math.pi) - logp) * L / sd[None, :]  # d log Phi(a) / d dist
+            return value + logp.sum(axis=1), grad + np.einsum("mp,mpd->md", slope, unit)
+
+        return acquisition, with_grad
+
+    def _maximise(self, acquisition, with_grad, X: np.ndarray, y: np.ndarray) -> dict:
+        points, _ = maximise(acquisition, with_grad, self._candidates(X, y), self._free, self._project,
+                             n_refine=self.n_refine)
         for point in points:  # best first; skip points already suggested
             params = self.space.decode(point)
             if not self._is_seen(params):
