@@ -59,11 +59,11 @@ PILOT_SEEDS = (0, 1, 2)
 REPORTED_SEEDS = (2000, 2001, 2002, 2003, 2004)
 OURS = ["auto", "bayes", "cmaes", "random"]
 PEERS = ["optuna_tpe", "optuna_cmaes", "ng_ngopt", "ng_cma", "hyperopt_tpe", "optuna_gp", "skopt_gp"]
-EXTRA = ["bayes_q4", "bayes_q4_draw", "bayes_q4_liar"]
+EXTRA = ["bayes_q4", "bayes_q4_qei", "bayes_q4_liar"]
 METHODS = OURS + PEERS + EXTRA
 BUDGETS = (30, 60, 200)
 #: the slow GP peers (and the batch comparison) run to 60 evaluations only
-CAPPED = {"optuna_gp": 60, "skopt_gp": 60, "bayes_q4": 60, "bayes_q4_draw": 60, "bayes_q4_liar": 60}
+CAPPED = {"optuna_gp": 60, "skopt_gp": 60, "bayes_q4": 60, "bayes_q4_qei": 60, "bayes_q4_liar": 60}
 
 
 def run_ours(name: str, problem: Problem, seed: int, budget: int, batch: int = 1, **options) -> list[float]:
@@ -150,8 +150,8 @@ def run(method: str, problem: Problem, seed: int) -> list[float]:
         return run_ours("tpe", problem, seed, budget)  # hyperopt's own tpe.suggest, driven ask/tell
     if method == "bayes_q4":
         return run_ours("bayes", problem, seed, budget, batch=4)
-    if method == "bayes_q4_draw":
-        return run_ours("bayes", problem, seed, budget, batch=4, pending_as="draw")
+    if method == "bayes_q4_qei":
+        return run_ours("bayes", problem, seed, budget, batch=4, pending_as="qei")
     if method == "bayes_q4_liar":
         return run_ours("bayes", problem, seed, budget, batch=4, pending_as="liar")
     return run_ours(method, problem, seed, budget)
