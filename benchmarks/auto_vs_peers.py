@@ -1,25 +1,23 @@
-"""``auto`` (the default), ``bayes``, ``cmaes`` and the five metaheuristics against the peers, on held-out problems.
+"""``auto`` (the default), ``bayes``, ``cmaes`` and batches of 4 against the peers, on problems nobody tuned on.
 
-One command runs the queue and writes ``benchmarks/results/auto_vs_peers.md``::
+One command per phase; each appends finished runs to ``benchmarks/results/auto_vs_peers.jsonl``
+(the best-so-far improvements only; runs already there are skipped, so it resumes) and
+rewrites ``benchmarks/results/auto_vs_peers.md``::
 
-    nice -n 5 python3 benchmarks/auto_vs_peers.py --workers 2      # run (resumable), then report
-    python3 benchmarks/auto_vs_peers.py --report                     # only rewrite the report
+    nice -n 15 python3 benchmarks/auto_vs_peers.py --methods random optuna_tpe ng_ngopt     # reported split
+    nice -n 15 python3 benchmarks/auto_vs_peers.py --split pilot --methods bayes bayes_q4   # pilot split
+    python3 benchmarks/auto_vs_peers.py --report                                          # only the report
 
-Problems: the five HELD_OUT problems of ``keras_hpo.testing.objectives`` (Levy-4,
-Styblinski-Tang-5, Griewank-4, six-hump camel, a mixed integer/categorical one) were
-added after every method was tuned and were never tuned on; they run on the reported
-seeds ``HELD_OUT_SEEDS``. The older problems (the ones the methods were developed
-on) run on ``PILOT_SEEDS`` and are reported separately.
-
-Every run is sequential (ask 1, tell 1) and appended to
-``benchmarks/results/auto_vs_peers.jsonl`` as it finishes (the best-so-far
-improvements only); runs already there are skipped, so the benchmark resumes.
+Splits: ``reported`` runs the FRESH problems of ``keras_hpo.testing.objectives``
+(added after every method was tuned; nobody tuned on them) and the HELD_OUT ones
+(used to improve methods, with pilot seeds only) on ``REPORTED_SEEDS``; ``pilot``
+runs the problems methods were developed on plus HELD_OUT on ``PILOT_SEEDS``.
 Regret at 30 and 60 is read from the first evaluations of the 200-run. The
 GP-based peers (Optuna's GPSampler, scikit-optimize's gp_minimize) are capped at 60
-evaluations because their cost per suggestion grows with the history on this
-shared 2-core machine; they have no 200 column. ``bayes_q4`` is ``bayes`` asked 4
-points at a time (ask(4), evaluate, tell 4), for the batch-quality comparison;
-``bayes_q4_liar`` the same with the old constant liar (``pending_as="liar"``).
+evaluations because their cost per suggestion grows with the history. ``bayes_q4``
+is ``bayes`` asked 4 points at a time (ask(4), evaluate, tell 4) with its default
+pending-point handling; ``bayes_q4_qei`` with ``pending_as="qei"``; ``bayes_q4_liar``
+with the constant liar.
 """
 
 # ruff: noqa: E402
