@@ -88,6 +88,7 @@ BAD_OPTIONS = [
     ("ant_colony", {"archive": 1}, "archive"), ("ant_colony", {"evaporation": 2.0}, "evaporation"),
     ("ant_colony", {"xi": 0}, "xi"), ("annealing", {"cooling": 1.5}, "cooling"),
     ("annealing", {"temperature": 0}, "temperature"), ("annealing", {"patience": 0}, "patience"),
+    ("annealing", {"jump": 1.5}, "jump"),
     ("tabu", {"tenure": 0}, "tenure"), ("tabu", {"shrink": 0}, "shrink"), ("tabu", {"radius": -1}, "radius"),
     ("pso", {"particles": 0}, "particles"), ("pso", {"max_velocity": 0}, "max_velocity"),
     ("pso", {"inertia": -1}, "inertia"),
@@ -249,7 +250,7 @@ def test_annealing_always_accepts_a_better_move_and_cools_geometrically():
     assert sa.current.number == 1 and sa.current_temperature == pytest.approx(0.2 * 0.5)
 
 
-def test_annealing_steps_shrink_as_it_cools():
+def test_annealing_steps_shrink_as_moves_fail():
     space = kh.Space({"x": kh.Float(0, 1)})
     sa = make("annealing", space, n_initial=1, cooling=0.9, patience=10**6)
     sa.tell(complete(0, {"x": 0.5}, 0.0))
@@ -258,6 +259,41 @@ def test_annealing_steps_shrink_as_it_cools():
         sa.tell(complete(number, {"x": 0.5 + 1e-6 * number}, 1.0 + number))
     cold = [abs(s.params["x"] - 0.5) for s in sa.ask(20)]
     assert statistics.median(cold) < statistics.median(hot) / 3
+
+
+def test_annealing_adapts_each_coordinates_step_by_success():
+    """The 1/5 success rule per coordinate: a move that improves widens the steps it used, a failed one narrows them."""
+    space = kh.Space({"x": kh.Float(0, 1), "y": kh.Float(0, 1)})
+    sa = make("annealing", space, n_initial=1, patience=10**6, jump=0.0)
+    sa.tell(complete(0, {"x": 0.5, "y": 0.5}, 1.0))
+    start = sa.steps.copy()
+    sa.tell(complete(1, {"x": 0.55, "y": 0.5}, 0.5))  # only x moved, and it improved
+    assert sa.steps[0] == pytest.approx(2 * start[0]) and sa.steps[1] == start[1]
+    for number in range(2, 6):  # four moves of y from the current point, all worse
+        sa.tell(complete(number, {"x": 0.55, "y": 0.5 + 0.01 * number}, 9.0))
+    assert sa.steps[1] == pytest.approx(start[1] * 0.5) and sa.steps[0] == pytest.approx(2 * start[0])
+
+
+def test_annealing_settles_finely_into_a_smooth_minimum():
+    space = kh.Space({"x": kh.Float(-1, 1), "y": kh.Float(-1, 1)})
+    trials = drive(make("annealing", space, seed=0), 200, objective=lambda p: (p["x"] - 0.3) ** 2 + (p["y"] + 0.2) ** 2)
+    assert min(t.value for t in trials) < 1e-8  # a floor-bound step (the old 0.005) stopped near 1e-5
+
+
+def test_annealing_jumps_move_a_coordinate_out_of_a_wrong_basin():
+    """Styblinski-Tang in 4-d: each coordinate has a wrong basin; long jumps let one coordinate switch alone."""
+    space = kh.Space({f"x{i}": kh.Float(-5, 5) for i in range(4)})
+
+    def styblinski(p):
+        x = np.array([p[f"x{i}"] for i in range(4)])
+        return float(np.sum(x**4 - 16 * x**2 + 5 * x) / 2) + 39.16616570377142 * 4
+
+    def regret(seed, **options):
+        return min(t.value for t in drive(make("annealing", space, seed=seed, **options), 200, objective=styblinski))
+
+    seeds = range(5)
+    assert statistics.median(regret(s) for s in seeds) < statistics.median(regret(s, jump=0.0) for s in seeds)
+    assert statistics.median(regret(s) for s in seeds) < 1.0
 
 
 def test_tabu_never_moves_to_a_tabu_point_unless_it_beats_the_best():
