@@ -294,8 +294,13 @@ def main() -> None:
     parser.add_argument("--timing", action="store_true", help="only time ask() (run under the timing lock)")
     parser.add_argument("--version", default="after", help="label of the timed code (with --timing)")
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--pilot-seeds", type=int, default=None, help="pilot on seeds 0..N-1 (N <= 100) instead of 0-2")
     args = parser.parse_args()
     problems, seeds, tag = SETS[args.set]
+    if args.pilot_seeds is not None:
+        if args.set != "pilot" or not 1 <= args.pilot_seeds <= 100:
+            parser.error("--pilot-seeds N needs --set pilot and 1 <= N <= 100 (reported seeds start at 2000)")
+        seeds = SETS["pilot"][1][:] = list(range(args.pilot_seeds))
     tag = args.tag or tag
     RESULTS.mkdir(exist_ok=True)
     store, timing_store = RESULTS / f"{tag}.jsonl", RESULTS / f"{tag}_timing.jsonl"

@@ -1,19 +1,19 @@
-"""Simulated annealing over mixed spaces, with a geometric schedule, adaptive steps and reheating.
+"""Simulated annealing over mixed spaces, with a geometric schedule, adaptive moves and reheating.
 
-Suggestions are neighbours of the current point: a Gaussian step on some of the
-encoded numbers (one coordinate or all of them), now and then one coordinate
-redrawn anywhere in its range (a long jump out of a wrong basin) and a switched
-category. When a result comes back the Metropolis rule decides whether it becomes
-the current point: always if it is no worse, otherwise with probability
-``exp(-delta / T)``. So the schedule works on any objective, ``delta`` is
-measured in ranks (the fraction of all results seen that lie between the two
-points) rather than in the objective's own units. The temperature falls
-geometrically per result. Each coordinate has its own step, adapted as in
-Corana et al. (1987) by how often moves along it succeed: a move that improves on
-the current point widens the steps it used, one that does not narrows them (the
-1/5 success rule), so the search settles finely into the minimum it is in. After
-``patience`` results without a new best the search reheats from the best point.
-Results from parallel workers are judged in the order they arrive.
+Suggestions are neighbours of the current point: a Gaussian step on the encoded
+numbers, now and then one coordinate redrawn anywhere in its range (a long jump
+out of a wrong basin) and a switched category. When a result comes back the
+Metropolis rule decides whether it becomes the current point: always if it is no
+worse, otherwise with probability ``exp(-delta / T)``. So the schedule works on
+any objective, ``delta`` is measured in ranks (the fraction of all results seen
+that lie between the two points) rather than in the objective's own units. The
+temperature falls geometrically per result. The move distribution adapts to the
+landscape as in Vanderbilt & Louie (1984): its size by the 1/5 success rule (a
+move that improves on the current point widens it, one that does not narrows
+it), its shape towards the steps that worked, so the search follows valleys
+that do not run along the axes and settles finely into the minimum it is in.
+After ``patience`` results without a new best the search reheats from the best
+point. Results from parallel workers are judged in the order they arrive.
 
 >>> import keras_hpo as kh
 >>> space = {"x": kh.Float(-2, 2), "n": kh.Int(1, 9)}
@@ -31,20 +31,22 @@ import math
 import numpy as np
 
 from ..trial import Suggestion, Trial
-from ._moves import Cube, coin, usable
+from ._moves import Cube, coin, reflect, usable
 from .base import Searcher
+
+_GROW = 2.0  # step factor after a success; a failure divides by its fourth root (balanced at one in five)
 
 
 class SimulatedAnnealing(Searcher):
-    """Metropolis acceptance on loss ranks, geometric cooling, per-coordinate steps adapted by success."""
+    """Metropolis acceptance on loss ranks, geometric cooling, a move distribution adapted by success."""
 
     def __init__(self, *, temperature: float = 0.1, cooling: float = 0.96, step: float = 0.1,
                  min_step: float = 1e-7, patience: int = 40, reheat: float = 0.5, jump: float = 0.1,
                  n_initial: int = 8) -> None:
         self.temperature = temperature  # start temperature: a move 10% of ranks worse is accepted w.p. exp(-0.1 / T)
         self.cooling = cooling          # geometric factor applied to the temperature after every result
-        self.step = step                # start std of a numeric move in the unit cube, per coordinate
-        self.min_step = min_step        # floor of a coordinate's step as failed moves shrink it
+        self.step = step                # start std of a numeric move in the unit cube
+        self.min_step = min_step        # floor of that std as failed moves shrink it
         self.patience = patience        # results without a new best before reheating from the best point
         self.reheat = reheat            # temperature after a reheat, as a fraction of the start temperature
         self.jump = jump                # chance that a move redraws one coordinate anywhere in its range
@@ -71,7 +73,12 @@ class SimulatedAnnealing(Searcher):
         self._heat = 1.0      # temperature relative to the start one
         self._stale = 0       # results since the last new best
         self._losses: list[float] = []
-        self.steps = np.full(self.cube.n_dims, self.step)  # per-coordinate step in the unit cube
+        d = len(self.cube.numeric)
+        #: the move distribution on the numeric coordinates: step size times a learned covariance
+        self.sigma = self.step
+        self.covariance = np.eye(d)
+        self._path = np.zeros(d)
+        self._c_path, self._c_cov = 2 / (d + 2), 2 / (d**2 + 6)
 
     @property
     def current_temperature(self) -> float:
@@ -95,20 +102,30 @@ class SimulatedAnnealing(Searcher):
                 self.current = trial
         if self._stale >= self.patience:
             self.current, self._heat, self._stale = self.best, self.reheat, 0
-            self.steps = np.maximum(self.steps, self.step * math.sqrt(self.reheat))
+            self.sigma = max(self.sigma, self.step * math.sqrt(self.reheat))
 
     def _adapt(self, trial: Trial, improved: bool) -> None:
-        """The 1/5 success rule per coordinate: widen the steps a successful move used, narrow a failed one's.
+        """Adapt the moves to the landscape from how moves fare, as Vanderbilt & Louie (1984) let annealing's
+        step distribution follow the steps that worked: the 1/5 success rule on the step size (a move that
+        improves on the current point widens it, a failed one narrows it) and, on success, a rank-one update of
+        the covariance towards the direction that worked (as in the (1+1)-CMA-ES), so valleys that do not run
+        along the axes are followed too.
 
-        Which coordinates moved is read off the trial itself (against the current point), so replaying
-        the trials on resume rebuilds the steps. A long jump (far beyond the step) adapts nothing.
+        The move is read off the trial itself (against the current point), so replaying the trials on resume
+        rebuilds all of it. A long jump (far outside the move distribution) adapts nothing.
         """
-        gap = np.abs(self.cube.encode(trial.params) - self.cube.encode(self.current.params))[self.cube.numeric]
-        steps = self.steps[self.cube.numeric]
-        moved = (gap > 1e-12) & (gap < 5 * steps + self.cube.widths[self.cube.numeric])
-        factor = 2.0 if improved else 2.0 ** -0.25  # balanced at one success in five
-        steps[moved] = np.clip(steps[moved] * factor, self.min_step, 0.5)
-        self.steps[self.cube.numeric] = steps
+        numeric = self.cube.numeric
+        if not len(numeric):
+            return
+        delta = (self.cube.encode(trial.params) - self.cube.encode(self.current.params))[numeric]
+        delta = delta / max(self.sigma, 1e-300)
+        if not np.any(delta) or float(delta @ np.linalg.solve(self.covariance, delta)) > 25 * len(numeric):
+            return
+        self.sigma = float(np.clip(self.sigma * (_GROW if improved else _GROW ** -0.25), self.min_step, 0.5))
+        if improved:
+            c, c_cov = self._c_path, self._c_cov
+            self._path = (1 - c) * self._path + math.sqrt(c * (2 - c)) * delta
+            self.covariance = (1 - c_cov) * self.covariance + c_cov * np.outer(self._path, self._path)
 
     def _acceptance(self, loss: float) -> float:
         """Metropolis probability of moving from the current point to a worse one with ``loss``."""
@@ -124,15 +141,17 @@ class SimulatedAnnealing(Searcher):
         return [Suggestion(self.cube.propose(self, self._neighbour(x), self.rng, taken)[1]) for _ in range(n)]
 
     def _neighbour(self, x: np.ndarray) -> np.ndarray:
-        """A move from ``x``: one coordinate or all of them by their steps, maybe one redrawn, maybe a category."""
+        """A move from ``x``: a correlated Gaussian step on the numbers, maybe one redrawn, maybe a category."""
         numeric = self.cube.numeric
-        scale = np.zeros(self.cube.n_dims)
+        scale = np.maximum(self.sigma * np.sqrt(np.diag(self.covariance)), self.cube.widths[numeric] / 2)
+        p_switch = max(min(0.5, 2 * float(np.mean(scale))) if len(numeric) else 0.5, 0.5 / len(self.space))
+        y = self.cube.mutate(x, self.rng, 0.0, p_switch)
         if len(numeric):
-            chosen = numeric if self.rng.random() < 0.8 else numeric[[int(self.rng.integers(len(numeric)))]]
-            scale[chosen] = np.maximum(self.steps[chosen], self.cube.widths[chosen] / 2)
-        p_switch = max(min(0.5, 2 * float(np.mean(self.steps[numeric])) if len(numeric) else 0.5),
-                       0.5 / len(self.space))
-        y = self.cube.mutate(x, self.rng, scale, p_switch)
-        if len(numeric) and self.rng.random() < self.jump:
-            y[numeric[int(self.rng.integers(len(numeric)))]] = self.rng.random()
+            root = np.linalg.cholesky(self.covariance + 1e-12 * np.eye(len(numeric)))
+            z = self.sigma * (root @ self.rng.standard_normal(len(numeric)))
+            floor = self.cube.widths[numeric] / 2  # an integer moves by one level at least now and then
+            z = np.where(np.abs(z) < floor, floor * self.rng.standard_normal(len(numeric)), z)
+            y[numeric] = reflect(x[numeric] + z)
+            if self.rng.random() < self.jump:
+                y[numeric[int(self.rng.integers(len(numeric)))]] = self.rng.random()
         return y

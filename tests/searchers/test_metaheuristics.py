@@ -91,7 +91,7 @@ BAD_OPTIONS = [
     ("annealing", {"jump": 1.5}, "jump"),
     ("tabu", {"tenure": 0}, "tenure"), ("tabu", {"shrink": 0}, "shrink"), ("tabu", {"radius": -1}, "radius"),
     ("pso", {"particles": 0}, "particles"), ("pso", {"max_velocity": 0}, "max_velocity"),
-    ("pso", {"inertia": -1}, "inertia"),
+    ("pso", {"inertia": -1}, "inertia"), ("pso", {"craziness": 2.0}, "craziness"), ("tabu", {"redraw": -0.1}, "redraw"),
 ]
 
 
@@ -261,17 +261,39 @@ def test_annealing_steps_shrink_as_moves_fail():
     assert statistics.median(cold) < statistics.median(hot) / 3
 
 
-def test_annealing_adapts_each_coordinates_step_by_success():
-    """The 1/5 success rule per coordinate: a move that improves widens the steps it used, a failed one narrows them."""
+def test_annealing_adapts_its_moves_by_success():
+    """The 1/5 success rule on the step size, and the covariance learns the direction of a move that worked."""
     space = kh.Space({"x": kh.Float(0, 1), "y": kh.Float(0, 1)})
     sa = make("annealing", space, n_initial=1, patience=10**6, jump=0.0)
     sa.tell(complete(0, {"x": 0.5, "y": 0.5}, 1.0))
-    start = sa.steps.copy()
-    sa.tell(complete(1, {"x": 0.55, "y": 0.5}, 0.5))  # only x moved, and it improved
-    assert sa.steps[0] == pytest.approx(2 * start[0]) and sa.steps[1] == start[1]
-    for number in range(2, 6):  # four moves of y from the current point, all worse
-        sa.tell(complete(number, {"x": 0.55, "y": 0.5 + 0.01 * number}, 9.0))
-    assert sa.steps[1] == pytest.approx(start[1] * 0.5) and sa.steps[0] == pytest.approx(2 * start[0])
+    start = sa.sigma
+    sa.tell(complete(1, {"x": 0.52, "y": 0.52}, 0.9))  # a diagonal move that improved
+    assert sa.sigma == pytest.approx(2 * start)
+    for number in range(2, 6):  # four failed moves
+        sa.tell(complete(number, {"x": 0.52, "y": 0.52 + 0.01 * number}, 9.0))
+    assert sa.sigma == pytest.approx(start)
+    x = 0.52
+    for number in range(6, 12):  # more diagonal successes, each a typical step long
+        x += 0.7 * min(sa.sigma, 0.1)
+        sa.tell(complete(number, {"x": x, "y": x}, 1.0 - 0.1 * number))
+    assert np.allclose(sa.covariance, sa.covariance.T) and sa.covariance[0, 1] > 0
+    values, vectors = np.linalg.eigh(sa.covariance)
+    assert abs(vectors[0, -1]) == pytest.approx(abs(vectors[1, -1]), abs=0.05)  # the widest axis is the diagonal
+    assert values[-1] > 1.5 * values[0]
+
+
+def test_annealing_follows_a_valley_across_the_axes():
+    """A narrow valley along the diagonal: learning the moves' shape beats axis-aligned steps of the same size."""
+    space = kh.Space({"x": kh.Float(-1, 1), "y": kh.Float(-1, 1)})
+
+    def valley(p):
+        u, v = (p["x"] + p["y"]) / 2, (p["x"] - p["y"]) / 2
+        return (u - 0.3) ** 2 + 1000 * v**2
+
+    def regret(seed):
+        return min(t.value for t in drive(make("annealing", space, seed=seed), 200, objective=valley))
+
+    assert statistics.median(regret(seed) for seed in range(5)) < 1e-3  # per-coordinate steps alone: ~0.2
 
 
 def test_annealing_settles_finely_into_a_smooth_minimum():
@@ -280,8 +302,10 @@ def test_annealing_settles_finely_into_a_smooth_minimum():
     assert min(t.value for t in trials) < 1e-8  # a floor-bound step (the old 0.005) stopped near 1e-5
 
 
-def test_annealing_jumps_move_a_coordinate_out_of_a_wrong_basin():
-    """Styblinski-Tang in 4-d: each coordinate has a wrong basin; long jumps let one coordinate switch alone."""
+@pytest.mark.parametrize("name,option", [("annealing", "jump"), ("tabu", "redraw"), ("pso", "craziness")])
+def test_redrawing_a_coordinate_gets_it_out_of_a_wrong_basin(name, option):
+    """Styblinski-Tang in 4-d: each coordinate has a wrong basin, and a converged search tends to leave one or two
+    coordinates in it. A move that redraws one coordinate anywhere lets it switch basins alone."""
     space = kh.Space({f"x{i}": kh.Float(-5, 5) for i in range(4)})
 
     def styblinski(p):
@@ -289,11 +313,10 @@ def test_annealing_jumps_move_a_coordinate_out_of_a_wrong_basin():
         return float(np.sum(x**4 - 16 * x**2 + 5 * x) / 2) + 39.16616570377142 * 4
 
     def regret(seed, **options):
-        return min(t.value for t in drive(make("annealing", space, seed=seed, **options), 200, objective=styblinski))
+        return min(t.value for t in drive(make(name, space, seed=seed, **options), 200, objective=styblinski))
 
-    seeds = range(5)
-    assert statistics.median(regret(s) for s in seeds) < statistics.median(regret(s, jump=0.0) for s in seeds)
-    assert statistics.median(regret(s) for s in seeds) < 1.0
+    seeds = range(6)
+    assert statistics.median(regret(s) for s in seeds) < statistics.median(regret(s, **{option: 0.0}) for s in seeds)
 
 
 def test_tabu_never_moves_to_a_tabu_point_unless_it_beats_the_best():
