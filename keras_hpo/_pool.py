@@ -134,7 +134,7 @@ class Worker:
         self.key = key
         self.ready = False  # answered this run's setup (an earlier run's answer may still be on its way)
         self.setup_sent = False  # this run's setup is on its way
-        self.served = False  # ran a setup for an earlier run (a warm worker from the pool)
+        self.served = False  # waited in the pool for a later run (not started for the run that has it)
         self.task: Any = None
         self.tasks_done = 0
         self.idle_since = 0.0
@@ -203,8 +203,8 @@ class Pool:
             taken, self._idle = fits[:n], fits[n:]
         for worker in others:  # another environment, thread count or Python: not used again
             self.retire(worker)
-        for worker in taken:
-            worker.ready, worker.setup_sent, worker.task = False, False, None
+        for worker in taken:  # from the pool: one that died while it waited is replaced, not reported
+            worker.ready, worker.setup_sent, worker.task, worker.served = False, False, None, True
         return taken + [Worker(threads, modules, key) for _ in range(n - len(taken))]
 
     def spawn(self, threads: int, modules: Sequence[str]) -> Worker:

@@ -265,3 +265,15 @@ def test_a_script_exits_promptly_with_warm_workers(tmp_path):
     assert out.returncode == 0, out.stderr
     pids = [int(p) for p in out.stdout.split()]
     assert _gone(pids, seconds=10)
+
+
+def test_an_unused_warm_worker_that_died_is_replaced(tmp_path):
+    db = str(tmp_path / "done.db")
+    kh.tune(_pid, SPACE, max_trials=2, metric="value", storage=db, study="s", seed=0, progress=False)  # serial
+    kh.tune(_pid, SPACE, max_trials=2, n_jobs=2, metric="value", storage=db, study="s", resume=True,
+            progress=False)  # nothing left to run: its two workers go to the pool without an objective
+    pids = _pool.POOL.idle_pids()
+    assert len(pids) == 2
+    os.kill(pids[0], signal.SIGKILL)
+    assert _gone(pids[:1])
+    assert len(_run(seed=2).completed) == 6  # replaced (a death after the check at take() is covered in _lost)
