@@ -2,30 +2,40 @@
 
 Digits (scikit-learn's bundled 8x8 images, 1797 samples: 1077 train, 360
 validation, 360 test), an MLP over ``kh.keras.mlp_space(max_layers=2,
-epochs=27)``, validation accuracy maximised. Per seed, in one process and in a
-rotating order (so machine load hits every method alike), each method runs once:
+epochs=27)``, validation accuracy maximised. Methods:
 
 - ``hyperband``: ``method="hyperband"`` and nothing else (max 27 epochs from the
   space, factor 3, one iteration: the budgets come from the space);
-- ``asha`` and ``successive_halving`` (factor 3): stopped at the epochs
-  Hyperband spent in the same seed (``max_budget_total``), so all three train
-  the same number of epochs;
-- ``random+median``: random search with ``pruner="median"``, ``RANDOM_TRIALS``
-  trials of up to 27 epochs;
+- ``asha`` and ``successive_halving`` (factor 3): stopped at the epochs one
+  Hyperband iteration trains in the same seed (``max_budget_total``; a dry run
+  of the schedule with a plain objective gives that number, 357), so all three
+  train the same number of epochs (ASHA overshoots by its last promotions);
+- ``random+median``: random search with ``pruner="median"`` (its defaults),
+  ``RANDOM_TRIALS`` trials of up to 27 epochs;
 - ``random``: the same ``RANDOM_TRIALS`` random trials, all 27 epochs (same
   seed, hence the same configurations as ``random+median``);
 - ``kerastuner_hyperband``: ``keras_tuner.Hyperband(max_epochs=27, factor=3,
-  hyperband_iterations=1)`` on the same space, data and split.
+  hyperband_iterations=1)`` on the same space, data, split and model function
+  (compiled as our adapter compiles it; KerasTuner then fits it as it does).
 
 Recorded per run: wall time, epochs trained in all (continued trials count
 the epochs they added; KerasTuner's counted by a callback), trials, best
-validation accuracy, and the test accuracy of the best model each tool hands
-back (``result.best_model()``, ``tuner.get_best_models(1)[0]``).
+validation accuracy, the test accuracy of the best model each tool hands
+back (``result.best_model()``, ``tuner.get_best_models(1)[0]``), the load
+average before and after, and the process (``run``): ratios compare runs of
+the same process, which run one after another in a rotating order.
 TensorFlow runs on one thread each way for every method.
 
-    nice -n 5 python3 benchmarks/bandit_keras.py                 # seeds 0 1 2 -> results/bandit_keras.{jsonl,md}
-    python3 benchmarks/bandit_keras.py --seeds 1 --out s1 &       # or one process per seed, then
-    python3 benchmarks/bandit_keras.py --table-from results/s0.jsonl results/s1.jsonl ...
+On a shared machine, one process per seed and group of methods, each timing
+group under the shared lock, the others niced and marked ``--untimed``::
+
+    flock /work/wt/timing.lock python3 benchmarks/bandit_keras.py --seeds 11 --methods hyperband kerastuner_hyperband --append
+    flock /work/wt/timing.lock python3 benchmarks/bandit_keras.py --seeds 11 --methods hyperband asha --append
+    nice -n 15 python3 benchmarks/bandit_keras.py --seeds 11 --methods random+median random --untimed --append
+    nice -n 15 python3 benchmarks/bandit_keras.py --seeds 11 --methods successive_halving --untimed --append
+    python3 benchmarks/bandit_keras.py --table-from results/bandit_keras.jsonl   # the table again
+
+(``python3 benchmarks/bandit_keras.py`` alone runs every method for seeds 11-13 in one process.)
 """
 
 from __future__ import annotations
