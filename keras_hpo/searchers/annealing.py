@@ -1,14 +1,19 @@
-"""Simulated annealing over mixed spaces, with a geometric schedule and reheating.
+"""Simulated annealing over mixed spaces, with a geometric schedule, adaptive moves and reheating.
 
 Suggestions are neighbours of the current point: a Gaussian step on the encoded
-numbers and, now and then, a switched category. When a result comes back the
+numbers, now and then one coordinate redrawn anywhere in its range (a long jump
+out of a wrong basin) and a switched category. When a result comes back the
 Metropolis rule decides whether it becomes the current point: always if it is no
 worse, otherwise with probability ``exp(-delta / T)``. So the schedule works on
 any objective, ``delta`` is measured in ranks (the fraction of all results seen
 that lie between the two points) rather than in the objective's own units. The
-temperature falls geometrically per result and the step shrinks with it; after
-``patience`` results without a new best the search reheats from the best point.
-Results from parallel workers are judged in the order they arrive.
+temperature falls geometrically per result. The move distribution adapts to the
+landscape as in Vanderbilt & Louie (1984): its size by the 1/5 success rule (a
+move that improves on the current point widens it, one that does not narrows
+it), its shape towards the steps that worked, so the search follows valleys
+that do not run along the axes and settles finely into the minimum it is in.
+After ``patience`` results without a new best the search reheats from the best
+point. Results from parallel workers are judged in the order they arrive.
 
 >>> import keras_hpo as kh
 >>> space = {"x": kh.Float(-2, 2), "n": kh.Int(1, 9)}
@@ -23,22 +28,28 @@ from __future__ import annotations
 import bisect
 import math
 
+import numpy as np
+
 from ..trial import Suggestion, Trial
-from ._moves import Cube, coin, usable
+from ._moves import Cube, coin, reflect, usable
 from .base import Searcher
+
+_GROW = 2.0  # step factor after a success; a failure divides by its fourth root (balanced at one in five)
 
 
 class SimulatedAnnealing(Searcher):
-    """Metropolis acceptance on loss ranks, geometric cooling, steps that shrink with the temperature."""
+    """Metropolis acceptance on loss ranks, geometric cooling, a move distribution adapted by success."""
 
     def __init__(self, *, temperature: float = 0.1, cooling: float = 0.96, step: float = 0.1,
-                 min_step: float = 0.005, patience: int = 100, reheat: float = 0.5, n_initial: int = 8) -> None:
+                 min_step: float = 1e-7, patience: int = 40, reheat: float = 0.5, jump: float = 0.1,
+                 n_initial: int = 8) -> None:
         self.temperature = temperature  # start temperature: a move 10% of ranks worse is accepted w.p. exp(-0.1 / T)
         self.cooling = cooling          # geometric factor applied to the temperature after every result
-        self.step = step                # std of a numeric move in the unit cube at the start temperature
-        self.min_step = min_step        # floor of the step as it shrinks with sqrt(T / temperature)
+        self.step = step                # start std of a numeric move in the unit cube
+        self.min_step = min_step        # floor of that std as failed moves shrink it
         self.patience = patience        # results without a new best before reheating from the best point
         self.reheat = reheat            # temperature after a reheat, as a fraction of the start temperature
+        self.jump = jump                # chance that a move redraws one coordinate anywhere in its range
         self.n_initial = n_initial      # random points first; annealing starts from the best of them
 
     def _validate(self) -> None:
@@ -48,6 +59,8 @@ class SimulatedAnnealing(Searcher):
         for name in ("cooling", "reheat"):
             if not 0 < getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be in (0, 1], got {getattr(self, name)!r}")
+        if not 0 <= self.jump <= 1:
+            raise ValueError(f"jump must be a probability in [0, 1], got {self.jump!r}")
         if not 0 <= self.min_step <= self.step:
             raise ValueError(f"min_step must be in [0, step], got {self.min_step!r}")
         for name in ("patience", "n_initial"):
@@ -60,6 +73,12 @@ class SimulatedAnnealing(Searcher):
         self._heat = 1.0      # temperature relative to the start one
         self._stale = 0       # results since the last new best
         self._losses: list[float] = []
+        d = len(self.cube.numeric)
+        #: the move distribution on the numeric coordinates: step size times a learned covariance
+        self.sigma = self.step
+        self.covariance = np.eye(d)
+        self._path = np.zeros(d)
+        self._c_path, self._c_cov = 2 / (d + 2), 2 / (d**2 + 6)
 
     @property
     def current_temperature(self) -> float:
@@ -77,10 +96,36 @@ class SimulatedAnnealing(Searcher):
         if self.current is None:
             if len(self.history) >= self.n_initial:
                 self.current = self.best
-        elif loss <= self.loss(self.current) or coin(self.seed, trial.number) < self._acceptance(loss):
-            self.current = trial
+        else:
+            self._adapt(trial, loss < self.loss(self.current))
+            if loss <= self.loss(self.current) or coin(self.seed, trial.number) < self._acceptance(loss):
+                self.current = trial
         if self._stale >= self.patience:
             self.current, self._heat, self._stale = self.best, self.reheat, 0
+            self.sigma = max(self.sigma, self.step * math.sqrt(self.reheat))
+
+    def _adapt(self, trial: Trial, improved: bool) -> None:
+        """Adapt the moves to the landscape from how moves fare, as Vanderbilt & Louie (1984) let annealing's
+        step distribution follow the steps that worked: the 1/5 success rule on the step size (a move that
+        improves on the current point widens it, a failed one narrows it) and, on success, a rank-one update of
+        the covariance towards the direction that worked (as in the (1+1)-CMA-ES), so valleys that do not run
+        along the axes are followed too.
+
+        The move is read off the trial itself (against the current point), so replaying the trials on resume
+        rebuilds all of it. A long jump (far outside the move distribution) adapts nothing.
+        """
+        numeric = self.cube.numeric
+        if not len(numeric):
+            return
+        delta = (self.cube.encode(trial.params) - self.cube.encode(self.current.params))[numeric]
+        delta = delta / max(self.sigma, 1e-300)
+        if not np.any(delta) or float(delta @ np.linalg.solve(self.covariance, delta)) > 25 * len(numeric):
+            return
+        self.sigma = float(np.clip(self.sigma * (_GROW if improved else _GROW ** -0.25), self.min_step, 0.5))
+        if improved:
+            c, c_cov = self._c_path, self._c_cov
+            self._path = (1 - c) * self._path + math.sqrt(c * (2 - c)) * delta
+            self.covariance = (1 - c_cov) * self.covariance + c_cov * np.outer(self._path, self._path)
 
     def _acceptance(self, loss: float) -> float:
         """Metropolis probability of moving from the current point to a worse one with ``loss``."""
@@ -91,10 +136,22 @@ class SimulatedAnnealing(Searcher):
     def _suggest(self, n: int) -> list[Suggestion]:
         if self.current is None:
             return [Suggestion(self.space.sample(self.rng)) for _ in range(n)]
-        step = max(self.min_step, self.step * math.sqrt(self._heat))
-        scale = [max(step, w / 2) for w in self.cube.widths]
-        p_switch = max(min(0.5, 2 * step), 0.5 / len(self.space))
         x = self.cube.encode(self.current.params)
         taken: set[str] = set()
-        return [Suggestion(self.cube.propose(self, self.cube.mutate(x, self.rng, scale, p_switch), self.rng, taken)[1])
-                for _ in range(n)]
+        return [Suggestion(self.cube.propose(self, self._neighbour(x), self.rng, taken)[1]) for _ in range(n)]
+
+    def _neighbour(self, x: np.ndarray) -> np.ndarray:
+        """A move from ``x``: a correlated Gaussian step on the numbers, maybe one redrawn, maybe a category."""
+        numeric = self.cube.numeric
+        scale = np.maximum(self.sigma * np.sqrt(np.diag(self.covariance)), self.cube.widths[numeric] / 2)
+        p_switch = max(min(0.5, 2 * float(np.mean(scale))) if len(numeric) else 0.5, 0.5 / len(self.space))
+        y = self.cube.mutate(x, self.rng, 0.0, p_switch)
+        if len(numeric):
+            root = np.linalg.cholesky(self.covariance + 1e-12 * np.eye(len(numeric)))
+            z = self.sigma * (root @ self.rng.standard_normal(len(numeric)))
+            floor = self.cube.widths[numeric] / 2  # an integer moves by one level at least now and then
+            z = np.where(np.abs(z) < floor, floor * self.rng.standard_normal(len(numeric)), z)
+            y[numeric] = reflect(x[numeric] + z)
+            if self.rng.random() < self.jump:
+                y[numeric[int(self.rng.integers(len(numeric)))]] = self.rng.random()
+        return y

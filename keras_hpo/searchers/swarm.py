@@ -6,7 +6,10 @@ has evaluated. On its turn a particle moves with the classic update
 its velocity clamped to ``max_velocity`` per dimension and its position kept in
 the cube (a coordinate that hits a wall stops there). A one-hot block moves like
 any other coordinates and is rounded to its largest entry when decoded, which is
-how categories take part. Particles take turns as workers free up, each using
+how categories take part. With probability ``craziness`` a flight also redraws one
+coordinate anywhere in its range (the "craziness" of Kennedy & Eberhart's first
+PSO), so a swarm that has converged with a coordinate in a wrong basin can still
+find the better one. Particles take turns as workers free up, each using
 the latest swarm best, so there is no generation barrier.
 
 >>> import keras_hpo as kh
@@ -29,15 +32,16 @@ from .base import Searcher
 
 
 class ParticleSwarm(Searcher):
-    """Global-best PSO with velocity clamping; choices by rounding their one-hot block."""
+    """Global-best PSO with velocity clamping and craziness; choices by rounding their one-hot block."""
 
     def __init__(self, *, particles: int = 8, inertia: float = 0.6, cognitive: float = 1.49618,
-                 social: float = 1.49618, max_velocity: float = 0.1) -> None:
+                 social: float = 1.49618, max_velocity: float = 0.1, craziness: float = 0.05) -> None:
         self.particles = particles        # swarm size; each particle's first position is random
         self.inertia = inertia            # share of the previous velocity kept each turn
         self.cognitive = cognitive        # pull towards the particle's own best position
         self.social = social              # pull towards the swarm's best position
         self.max_velocity = max_velocity  # largest step per dimension and turn, in the unit cube
+        self.craziness = craziness        # chance a flight also sends one coordinate anywhere (Kennedy & Eberhart, 1995)
 
     def _validate(self) -> None:
         if not isinstance(self.particles, int) or self.particles < 1:
@@ -45,6 +49,8 @@ class ParticleSwarm(Searcher):
         for name in ("inertia", "cognitive", "social"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        if not 0 <= self.craziness <= 1:
+            raise ValueError(f"craziness must be a probability in [0, 1], got {self.craziness!r}")
         if not 0 < self.max_velocity <= 1:
             raise ValueError(f"max_velocity must be in (0, 1], got {self.max_velocity!r}")
         self.cube = Cube(self.space)
@@ -94,7 +100,10 @@ class ParticleSwarm(Searcher):
         walls = (x < 0) | (x > 1)
         v[walls] = 0.0
         self.velocities[i] = v
-        return np.clip(x, 0.0, 1.0)
+        x = np.clip(x, 0.0, 1.0)
+        if len(self.cube.numeric) and self.rng.random() < self.craziness:  # keeps a converged swarm from freezing
+            x[self.cube.numeric[int(self.rng.integers(len(self.cube.numeric)))]] = self.rng.random()
+        return x
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()

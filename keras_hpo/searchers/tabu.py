@@ -1,7 +1,9 @@
 """Tabu search over mixed spaces: neighbourhood moves, a tabu list, aspiration and restarts.
 
 The search samples ``neighbours`` points around the current one (Gaussian steps on
-the encoded numbers, switched categories) and, once their results are in, moves
+the encoded numbers, switched categories, and now and then one coordinate redrawn
+anywhere in its range, so a coordinate stuck in a wrong basin can switch alone)
+and, once their results are in, moves
 to the best of them, even when it is worse than where it stands: that is how
 tabu search climbs out of local minima. What stops it from walking straight back
 is the tabu list, the last ``tenure`` points it stood on. A continuous point never
@@ -39,7 +41,8 @@ class TabuSearch(Searcher):
     """Best-neighbour moves with a tabu list of recent points, aspiration by the best, and restarts."""
 
     def __init__(self, *, neighbours: int = 6, step: float = 0.15, min_step: float = 0.005, shrink: float = 0.6,
-                 tenure: int = 12, radius: float = 0.25, patience: int = 8, n_initial: int = 8) -> None:
+                 tenure: int = 12, radius: float = 0.25, patience: int = 8, redraw: float | None = None,
+                 n_initial: int = 8) -> None:
         self.neighbours = neighbours  # results gathered around the current point before each move
         self.step = step              # std of a numeric move in the unit cube (reset on restart)
         self.min_step = min_step      # floor of the step
@@ -47,6 +50,7 @@ class TabuSearch(Searcher):
         self.tenure = tenure          # how many recent points stay tabu
         self.radius = radius          # a tabu point also bans the ball of radius * step around it
         self.patience = patience      # moves without a new best before a diversification restart
+        self.redraw = redraw          # chance a neighbour has one coordinate redrawn anywhere (default 1 / neighbours)
         self.n_initial = n_initial    # random points first; the search starts from the best of them
 
     def _validate(self) -> None:
@@ -57,6 +61,9 @@ class TabuSearch(Searcher):
             raise ValueError(f"need step > 0 and 0 <= min_step <= step, got step={self.step!r}, min_step={self.min_step!r}")
         if not 0 < self.shrink <= 1:
             raise ValueError(f"shrink must be in (0, 1], got {self.shrink!r}")
+        if self.redraw is not None and not 0 <= self.redraw <= 1:
+            raise ValueError(f"redraw must be a probability in [0, 1], got {self.redraw!r}")
+        self._redraw = self.redraw if self.redraw is not None else 1.0 / self.neighbours
         if not self.radius >= 0:
             raise ValueError(f"radius must be >= 0, got {self.radius!r}")
         self.cube = Cube(self.space)
@@ -117,6 +124,8 @@ class TabuSearch(Searcher):
         for _ in range(n):
             for _ in range(_TABU_TRIES):
                 y = self.cube.mutate(x, self.rng, scale, p_switch)
+                if len(self.cube.numeric) and self.rng.random() < self._redraw:  # a coordinate anywhere in its range
+                    y[self.cube.numeric[int(self.rng.integers(len(self.cube.numeric)))]] = self.rng.random()
                 if not self.is_tabu(self.space.decode(y)):
                     break
             out.append(Suggestion(self.cube.propose(self, y, self.rng, taken)[1]))

@@ -222,7 +222,7 @@ def _mlp_surrogate(p: dict) -> float:
 
 RASTRIGIN3 = Problem("rastrigin3", Space({f"x{i}": Float(-5.12, 5.12) for i in range(3)}), _rastrigin, 0.0)
 HARTMANN3 = Problem("hartmann3", Space({f"x{i}": Float(0, 1) for i in range(3)}), _hartmann3, -3.86278214782076)
-SHEKEL4 = Problem("shekel4", Space({f"x{i}": Float(0, 10) for i in range(4)}), _shekel, -10.536409816692046)
+SHEKEL4 = Problem("shekel4", Space({f"x{i}": Float(0, 10) for i in range(4)}), _shekel, -10.53644315348353)
 MICHALEWICZ5 = Problem("michalewicz5", Space({f"x{i}": Float(0, math.pi) for i in range(5)}), _michalewicz,
                        -4.687658179)
 MLP_SURROGATE = Problem(

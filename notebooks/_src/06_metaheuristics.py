@@ -103,6 +103,21 @@ for ax, name in zip(axes, ["annealing", "tabu"]):
     ax.plot(xs, ys, "-", color="C1", lw=0.6, alpha=0.7)
 
 # %% [markdown]
+# ## An evolution strategy: CMA-ES
+#
+# The genetic algorithm recombines and mutates individual points. An *evolution strategy* instead samples
+# each generation from a Gaussian whose mean, step size and covariance adapt to the steps that worked:
+# CMA-ES (covariance matrix adaptation), the method that wins most continuous benchmarks at a few hundred
+# evaluations. `method="cmaes"` wraps the `cmaes` package (the one Optuna uses), handles integers and
+# choices, and restarts with a larger population when it stalls (IPOP).
+
+# %%
+methods["CMA-ES"] = ("cmaes", {})
+results["CMA-ES"] = run("CMA-ES", seed=1)
+fig, ax = plt.subplots(figsize=(5, 4.5))
+draw(results["CMA-ES"], ax, "CMA-ES")
+
+# %% [markdown]
 # ## One picture is one seed
 #
 # Any single run can be lucky. The fair comparison repeats each method over several seeds and reports

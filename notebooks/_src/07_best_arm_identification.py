@@ -107,8 +107,11 @@ fig.tight_layout()
 # %% [markdown]
 # ## 3. On a Keras network
 #
-# The same searchers drive `kh.tune` with a Keras model function. A continued trial reloads its parent's
-# weights and trains only the extra epochs; `trial.curve` holds every epoch so far.
+# The same searchers drive `kh.tune` with a Keras model function, with no budget arithmetic: the space's
+# `epochs` is the most any arm trains (`max_budget`), the smallest rung is `epochs / eta^k` for the largest `k`
+# that keeps it at least one epoch, and without `max_trials` successive halving runs one full set of rungs
+# (Hyperband one full set of brackets; `iterations=` for more). A continued trial carries on from its parent's
+# weights and optimizer state and trains only the extra epochs; `trial.curve` holds every epoch so far.
 
 # %%
 from sklearn.datasets import load_digits
@@ -119,12 +122,12 @@ if FAST:
     x, y = x[:700], y[:700]
 net_space = {"units": kh.Int(8, 128, log=True), "learning_rate": kh.Float(1e-4, 1e-1, log=True),
              "activation": ["relu", "tanh", "sigmoid"]}
-max_budget = 4 if FAST else 8
-net = kh.tune(kh.keras.mlp(64, 10), net_space, data=(x, y), metric="val_accuracy",
-              method=kh.searchers.get("successive_halving", min_budget=1, max_budget=max_budget),
-              max_trials=7 if FAST else 15, seed=0, progress=False)
+net_space["epochs"] = 4 if FAST else 8
+net = kh.tune(kh.keras.mlp(64, 10), net_space, data=(x, y), metric="val_accuracy", method="successive_halving",
+              seed=0, progress=False)
 fig, ax = plt.subplots(figsize=(7, 4))
 draw_rungs(net, ax, "successive halving on digits", ylabel="validation accuracy")
+print("best:", net.best_params, "after", net.best_trial.budget, "epochs")    # no budget key in best_params
 net.trials[["number", "budget", "value", "params_units", "params_learning_rate", "params_activation"]]
 
 # %% [markdown]
@@ -142,3 +145,33 @@ asha = kh.tune(learning_curve, space, method=kh.searchers.get("asha", searcher=i
                max_trials=20 if FAST else 40, seed=0, progress=False)
 fig, ax = plt.subplots(figsize=(7, 4))
 draw_rungs(asha, ax, "ASHA (arms proposed by Bayesian optimisation)")
+
+# %% [markdown]
+# ## 5. Pruning: stop bad trials early, with any method
+#
+# Best-arm identification decides at fixed rungs. *Pruning* decides from each trial's own learning curve while
+# it trains, whatever proposed it: `pruner="median"` stops a trial whose best value so far is worse than the
+# median of the finished trials at the same epoch (Google Vizier's median stopping rule). A Keras model
+# reports every epoch by itself; a plain objective takes a `report` argument and stops when told.
+# Here random search runs the same 30 arms twice, with and without the median pruner.
+
+# %%
+def curve_with_reports(params, report):
+    for epoch in range(1, 17):
+        loss = learning_curve(params, epoch)
+        if report(epoch, loss) is kh.Decision.STOP:
+            break
+    return loss
+
+
+def epochs_used(result):
+    return sum(len(t.curve) for t in result.records)
+
+
+plain = kh.tune(curve_with_reports, space, method="random", max_trials=30, seed=0, progress=False)
+pruned = kh.tune(curve_with_reports, space, method="random", max_trials=30, seed=0, pruner="median",
+                 progress=False)
+for name, result in (("random", plain), ("random + median pruner", pruned)):
+    print(f"{name:24s} best {result.best_value:.4f}  epochs {epochs_used(result):4d}  "
+          f"states {result.trials.state.value_counts().to_dict()}")
+assert epochs_used(pruned) < epochs_used(plain)

@@ -46,7 +46,7 @@ len(grid.records), grid.best_value
 # (the optimum is 0). Methods whose optional library is not installed are skipped.
 
 # %%
-methods = ["random", "tpe", "bayes", "genetic", "ant_colony", "annealing", "tabu", "pso"]
+methods = ["auto", "random", "tpe", "bayes", "cmaes", "genetic", "ant_colony", "annealing", "tabu", "pso"]
 rows = []
 for method in methods:
     if method not in kh.searchers.available():
@@ -61,6 +61,24 @@ for method in methods:
     if bests:
         rows.append({"method": method, "median best": np.median(bests), "worst seed": max(bests)})
 pd.DataFrame(rows).sort_values("median best")
+
+# %% [markdown]
+# ## Not sure which? `method="auto"`, the default
+#
+# Leave `method=` out and `kh.tune` chooses from what it knows before the run: a finite space that fits in
+# `max_trials` is enumerated (grid), a few dozen trials of mixed or continuous parameters go to Bayesian
+# optimisation (`bayes`), many parallel workers to the evolution strategy CMA-ES (`cmaes`). During the run it
+# may switch, e.g. from `bayes` to `cmaes` once the Gaussian process stops paying off. Every choice is logged
+# and kept with the results:
+
+# %%
+auto = kh.tune(MIXED, MIXED.space, max_trials=30, seed=0, progress=False)
+pd.DataFrame(auto.method_history)
+
+# %%
+small = kh.tune(MIXED, {"optimizer": ["sgd", "adam"], "learning_rate": [1e-3, 1e-2], "units": [64],
+                        "activation": ["relu"], "dropout": [0.0, 0.2]}, max_trials=30, progress=False)
+small.method_history[0]["method"], len(small.records)       # 8 points fit in 30 trials: all of them, once
 
 # %% [markdown]
 # ## Best-arm identification

@@ -143,6 +143,27 @@ broken = kh.tune(sometimes_broken, space, method=kh.searchers.get("manual", tria
 broken.trials[["number", "state", "value", "params_x", "error"]]
 
 # %% [markdown]
+# **A trial never ends** (a deadlock, a data loader waiting forever, a learning rate that makes every step
+# crawl): `trial_timeout=` (seconds) ends it, records it FAILED with the reason, and the run goes on. With
+# `n_jobs` or Dask the stuck worker is replaced; in a single process (below) the trial is interrupted on the
+# main thread, which works for Python code and Keras training between steps, but not inside one long native call.
+# `timeout=` is different: it ends the whole run on time, hanging trials included.
+
+# %%
+def sometimes_hangs(params):
+    if params["x"] > 0.8:
+        time.sleep(3600)                       # stands for a trial that never finishes
+    return params["x"] ** 2
+
+
+start = time.perf_counter()
+stuck = kh.tune(sometimes_hangs, space, method=kh.searchers.get("manual", trials=points[:3]), trial_timeout=2,
+                progress=False)
+print(f"{time.perf_counter() - start:.1f} s")
+assert stuck.trials.state.tolist() == ["COMPLETE", "FAILED", "COMPLETE"]
+stuck.trials[["number", "state", "value", "params_x", "error"]]
+
+# %% [markdown]
 # **The driver dies** (a closed laptop, a killed job, a rebooted machine). With `storage=` every trial
 # is written to a SQLite file when it finishes. Below, a study runs in another process that we kill
 # with SIGKILL halfway; then we read what it left, and continue it with `resume=True`: finished trials

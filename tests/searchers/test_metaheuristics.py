@@ -88,9 +88,10 @@ BAD_OPTIONS = [
     ("ant_colony", {"archive": 1}, "archive"), ("ant_colony", {"evaporation": 2.0}, "evaporation"),
     ("ant_colony", {"xi": 0}, "xi"), ("annealing", {"cooling": 1.5}, "cooling"),
     ("annealing", {"temperature": 0}, "temperature"), ("annealing", {"patience": 0}, "patience"),
+    ("annealing", {"jump": 1.5}, "jump"),
     ("tabu", {"tenure": 0}, "tenure"), ("tabu", {"shrink": 0}, "shrink"), ("tabu", {"radius": -1}, "radius"),
     ("pso", {"particles": 0}, "particles"), ("pso", {"max_velocity": 0}, "max_velocity"),
-    ("pso", {"inertia": -1}, "inertia"),
+    ("pso", {"inertia": -1}, "inertia"), ("pso", {"craziness": 2.0}, "craziness"), ("tabu", {"redraw": -0.1}, "redraw"),
 ]
 
 
@@ -249,7 +250,7 @@ def test_annealing_always_accepts_a_better_move_and_cools_geometrically():
     assert sa.current.number == 1 and sa.current_temperature == pytest.approx(0.2 * 0.5)
 
 
-def test_annealing_steps_shrink_as_it_cools():
+def test_annealing_steps_shrink_as_moves_fail():
     space = kh.Space({"x": kh.Float(0, 1)})
     sa = make("annealing", space, n_initial=1, cooling=0.9, patience=10**6)
     sa.tell(complete(0, {"x": 0.5}, 0.0))
@@ -258,6 +259,64 @@ def test_annealing_steps_shrink_as_it_cools():
         sa.tell(complete(number, {"x": 0.5 + 1e-6 * number}, 1.0 + number))
     cold = [abs(s.params["x"] - 0.5) for s in sa.ask(20)]
     assert statistics.median(cold) < statistics.median(hot) / 3
+
+
+def test_annealing_adapts_its_moves_by_success():
+    """The 1/5 success rule on the step size, and the covariance learns the direction of a move that worked."""
+    space = kh.Space({"x": kh.Float(0, 1), "y": kh.Float(0, 1)})
+    sa = make("annealing", space, n_initial=1, patience=10**6, jump=0.0)
+    sa.tell(complete(0, {"x": 0.5, "y": 0.5}, 1.0))
+    start = sa.sigma
+    sa.tell(complete(1, {"x": 0.52, "y": 0.52}, 0.9))  # a diagonal move that improved
+    assert sa.sigma == pytest.approx(2 * start)
+    for number in range(2, 6):  # four failed moves
+        sa.tell(complete(number, {"x": 0.52, "y": 0.52 + 0.01 * number}, 9.0))
+    assert sa.sigma == pytest.approx(start)
+    x = 0.52
+    for number in range(6, 12):  # more diagonal successes, each a typical step long
+        x += 0.7 * min(sa.sigma, 0.1)
+        sa.tell(complete(number, {"x": x, "y": x}, 1.0 - 0.1 * number))
+    assert np.allclose(sa.covariance, sa.covariance.T) and sa.covariance[0, 1] > 0
+    values, vectors = np.linalg.eigh(sa.covariance)
+    assert abs(vectors[0, -1]) == pytest.approx(abs(vectors[1, -1]), abs=0.05)  # the widest axis is the diagonal
+    assert values[-1] > 1.5 * values[0]
+
+
+def test_annealing_follows_a_valley_across_the_axes():
+    """A narrow valley along the diagonal: learning the moves' shape beats axis-aligned steps of the same size."""
+    space = kh.Space({"x": kh.Float(-1, 1), "y": kh.Float(-1, 1)})
+
+    def valley(p):
+        u, v = (p["x"] + p["y"]) / 2, (p["x"] - p["y"]) / 2
+        return (u - 0.3) ** 2 + 1000 * v**2
+
+    def regret(seed):
+        return min(t.value for t in drive(make("annealing", space, seed=seed), 200, objective=valley))
+
+    assert statistics.median(regret(seed) for seed in range(5)) < 1e-3  # per-coordinate steps alone: ~0.2
+
+
+def test_annealing_settles_finely_into_a_smooth_minimum():
+    space = kh.Space({"x": kh.Float(-1, 1), "y": kh.Float(-1, 1)})
+    trials = drive(make("annealing", space, seed=0), 200, objective=lambda p: (p["x"] - 0.3) ** 2 + (p["y"] + 0.2) ** 2)
+    assert min(t.value for t in trials) < 1e-8  # a floor-bound step (the old 0.005) stopped near 1e-5
+
+
+@pytest.mark.parametrize("name,option", [("annealing", "jump"), ("tabu", "redraw"), ("pso", "craziness")])
+def test_redrawing_a_coordinate_gets_it_out_of_a_wrong_basin(name, option):
+    """Styblinski-Tang in 4-d: each coordinate has a wrong basin, and a converged search tends to leave one or two
+    coordinates in it. A move that redraws one coordinate anywhere lets it switch basins alone."""
+    space = kh.Space({f"x{i}": kh.Float(-5, 5) for i in range(4)})
+
+    def styblinski(p):
+        x = np.array([p[f"x{i}"] for i in range(4)])
+        return float(np.sum(x**4 - 16 * x**2 + 5 * x) / 2) + 39.16616570377142 * 4
+
+    def regret(seed, **options):
+        return min(t.value for t in drive(make(name, space, seed=seed, **options), 200, objective=styblinski))
+
+    seeds = range(6)
+    assert statistics.median(regret(s) for s in seeds) < statistics.median(regret(s, **{option: 0.0}) for s in seeds)
 
 
 def test_tabu_never_moves_to_a_tabu_point_unless_it_beats_the_best():
