@@ -206,7 +206,9 @@ def table(rows: list[dict], seeds: list[int]) -> str:
             out = []
             for r in runs:
                 same_seed = [x for x in by.get(ref_method, []) if x["seed"] == r["seed"]]
-                refs = [x for x in same_seed if x.get("run") is not None and x.get("run") == r.get("run")] or same_seed
+                refs = [x for x in same_seed if x.get("run") is not None and x.get("run") == r.get("run")]
+                if not refs and key != "wall":  # counts of epochs do not depend on the run; times do
+                    refs = same_seed
                 if refs:
                     out.append(r[key] / float(np.median([x[key] for x in refs])))
             return out

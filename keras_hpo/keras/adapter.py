@@ -787,9 +787,11 @@ def _build_for_fit(model: Any, sample: tuple | None) -> None:
     out (``test_a_trial_trains_as_a_bare_keras_loop``). ``sample`` is two
     training samples ``(x, y)`` to build on symbolically (None for datasets:
     then only the optimizer); Keras's own ``_symbolic_build`` does the work. A
-    model without an input shape, and anything Keras cannot build this way, is
-    left to ``fit`` as usual.
+    model without an input shape, one under a distribution strategy, and anything
+    Keras cannot build this way, is left to ``fit`` as usual.
     """
+    if getattr(model, "_distribute_strategy", None) is not None:
+        return  # Keras builds it all itself, in the strategy's scope
     if sample is not None and _keras().backend.backend() == "tensorflow":
         build = getattr(model, "_symbolic_build", None)
         metrics = getattr(model, "_compile_metrics", None)
