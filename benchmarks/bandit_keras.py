@@ -191,8 +191,9 @@ def run_seed(seed: int, methods: list[str], log) -> list[dict]:
 def table(rows: list[dict], seeds: list[int]) -> str:
     by = {m: [r for r in rows if r["method"] == m] for m in METHODS if any(r["method"] == m for r in rows)}
     lines = [f"# Bandits and pruning on Keras (digits MLP, max {MAX_EPOCHS} epochs, factor {FACTOR})", "",
-             f"Seeds {seeds}; medians over runs (min-max in brackets). A ratio compares a run with the reference "
-             "method's run in the same process (same seed), else with the reference's runs of the same seed.", "",
+             f"Seeds {seeds}; medians over runs (min-max in brackets). A wall-time ratio compares a run with the "
+             "reference method's run in the same process (same seed, one after the other), an epochs ratio with the "
+             "reference's runs of the same seed.", "",
              "| method | runs | wall s | / KerasTuner HB | / our HB | epochs | / random's epochs | trials | pruned | "
              "best val acc | test acc |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 
