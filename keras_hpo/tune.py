@@ -87,6 +87,7 @@ def tune(
     tensorboard: str | os.PathLike | None = None,
     pruner: Any = None,
     max_budget_total: float | None = None,
+    budget: str | None = None,
 ) -> TuneResult:
     """Tune ``model_fn`` over ``space`` and return a ``TuneResult``.
 
@@ -112,7 +113,9 @@ def tune(
                    trial_timeout=trial_timeout, target=target, direction=direction, seed=seed,
                    callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
     model_fn, space = prepare(model_fn, space)  # a KerasTuner build(hp), a Hyperopt space, Talos objects (compat.py)
-    searcher = _searchers.resolve(method)
+    from .searchers.auto import budget_searcher
+
+    searcher = budget_searcher(method, space, budget)  # budget="auto": a bandit around method="auto"
     searcher.pruner = make_pruner(pruner)
     searcher.run_has_limit = any(v is not None for v in (max_trials, timeout, target, max_budget_total))
     method_name = _method_name(searcher)

@@ -124,7 +124,8 @@ def stalling_curve(params, report):
 
 @pytest.mark.parametrize("pruner", ["median", "percentile", "patience"])
 def test_each_pruner_prunes_a_random_search(pruner):
-    result = kh.tune(stalling_curve, {"x": kh.Float(0, 1)}, max_trials=16, seed=1, progress=False, pruner=pruner)
+    result = kh.tune(stalling_curve, {"x": kh.Float(0, 1)}, max_trials=16, seed=1, progress=False, pruner=pruner,
+                     method="random")
     pruned = [t for t in result.records if t.state is kh.TrialState.PRUNED]
     assert pruned and all(len(t.curve) < 10 and t.value == t.curve[-1] for t in pruned)
     assert all(len(t.curve) == 10 for t in result.records if t.state is kh.TrialState.COMPLETE)

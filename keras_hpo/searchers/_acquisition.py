@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import erfcx, log_ndtr, ndtr
+from scipy.special import erfcx, log_ndtr, logsumexp, ndtr
 
-__all__ = ["log_h", "log_ei", "log_ei_with_grad", "maximise"]
+__all__ = ["log_h", "log_ei", "log_ei_with_grad", "log_mean_ei", "log_mean_ei_with_grad", "maximise"]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 _LOG_SQRT_PI_2 = 0.5 * math.log(math.pi / 2)
@@ -60,6 +60,26 @@ def log_ei_with_grad(predict_with_grad: Callable, X: np.ndarray, best: float) ->
     dlh_dz = np.exp(log_ndtr(z) - lh)  # d log h / dz = Phi(z) / h(z)
     dz = (-dmean - z[:, None] * dstd) / std[:, None]
     return lh + np.log(std), dlh_dz[:, None] * dz + dstd / std[:, None]
+
+
+def log_mean_ei(mean: np.ndarray, std: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """log of EI averaged over ``k`` fantasies: ``mean`` (m, k), one ``std`` (m,), one incumbent per fantasy (k,)."""
+    values = log_h((best[None, :] - mean) / std[:, None]) + np.log(std)[:, None]
+    return logsumexp(values, axis=1) - math.log(values.shape[1])
+
+
+def log_mean_ei_with_grad(predict_with_grad: Callable, X: np.ndarray, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``log_mean_ei`` at the rows of ``X`` and its gradient, from a GP conditioned on ``k`` fantasies."""
+    mean, std, dmean, dstd = predict_with_grad(X)  # (m, k), (m,), (m, k, d), (m, d)
+    z = (best[None, :] - mean) / std[:, None]
+    lh = log_h(z)
+    values = lh + np.log(std)[:, None]
+    dlh_dz = np.exp(log_ndtr(z) - lh)
+    dz = (-dmean - z[:, :, None] * dstd[:, None, :]) / std[:, None, None]
+    grads = dlh_dz[:, :, None] * dz + (dstd / std[:, None])[:, None, :]
+    total = logsumexp(values, axis=1)
+    weights = np.exp(values - total[:, None])  # each fantasy's share of the mean EI
+    return total - math.log(values.shape[1]), np.einsum("mk,mkd->md", weights, grads)
 
 
 def maximise(

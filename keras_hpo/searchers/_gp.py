@@ -146,6 +146,32 @@ class GaussianProcess:
         var = np.maximum(self.variance - np.sum(v**2, axis=0), 1e-12 * self.variance)
         return mean * self.y_std + self.y_mean, np.sqrt(var) * self.y_std
 
+    def condition_on_draws(self, X_new: np.ndarray, Y_new: np.ndarray) -> GaussianProcess:
+        """The GP given ``k`` alternative outcomes ``Y_new`` (k, p) at the points ``X_new`` (p, d).
+
+        The posterior covariance does not depend on the outcomes, so one factorisation
+        serves every draw: ``predict`` then returns means of shape (m, k) next to one
+        standard deviation (m,), and ``predict_with_grad`` mean gradients (m, k, d).
+        """
+        Y_new = np.atleast_2d(Y_new)
+        gp = self.condition_on(X_new, Y_new[0])
+        Y = np.concatenate([np.repeat(self.y[None, :], len(Y_new), axis=0), Y_new], axis=1)
+        gp._alpha = cho_solve((gp._L, True), ((Y - gp.y_mean) / gp.y_std).T, check_finite=False)
+        return gp
+
+    def sample(self, Xq: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+        """``size`` joint draws of the latent function at the rows of ``Xq`` (original units), shape (size, len(Xq))."""
+        Xq = np.atleast_2d(Xq)
+        Ks = matern52(Xq, self.X, self.length_scales, self.variance)
+        v = solve_triangular(self._L, Ks.T, lower=True, check_finite=False)
+        mean = Ks @ self._alpha
+        cov = matern52(Xq, Xq, self.length_scales, self.variance) - v.T @ v
+        cov = 0.5 * (cov + cov.T) + 1e-9 * self.variance * np.eye(len(Xq))
+        w, U = np.linalg.eigh(cov)  # robust to a nearly singular covariance (pending points close together)
+        root = U * np.sqrt(np.maximum(w, 0.0))
+        z = rng.standard_normal((size, len(Xq)))
+        return (mean + z @ root.T) * self.y_std + self.y_mean
+
     def predict_with_grad(self, Xq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean, standard deviation and their gradients with respect to the rows of ``Xq``."""
         Xq = np.atleast_2d(Xq)
@@ -155,7 +181,7 @@ class GaussianProcess:
         Ks = self.variance * (1.0 + _SQRT5 * r + 5.0 / 3.0 * r**2) * e
         dKs = -(self.variance * 5.0 / 3.0 * (1.0 + _SQRT5 * r) * e)[:, :, None] * diff  # dk(x, X_n)/dx
         mean = Ks @ self._alpha
-        dmean = np.einsum("mnd,n->md", dKs, self._alpha)
+        dmean = np.einsum("mnd,n...->m...d", dKs, self._alpha)  # (m, d), or (m, k, d) for k fantasies
         Kinv_ks = cho_solve((self._L, True), Ks.T, check_finite=False)  # (n, m)
         var = self.variance - np.einsum("mn,nm->m", Ks, Kinv_ks)
         dvar = -2.0 * np.einsum("mnd,nm->md", dKs, Kinv_ks)

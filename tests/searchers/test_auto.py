@@ -53,9 +53,9 @@ def test_switches_to_cmaes_at_the_best_point(caplog):
 def test_a_stalled_gp_hands_over():
     searcher = searchers.get("auto", stall_after=5)
     searcher.setup(BRANIN.space, "min", 0)
-    drive(searcher, 120, objective=lambda p: 1.0)  # nothing ever improves after the first trial
+    drive(searcher, 210, objective=lambda p: 1.0)  # nothing ever improves after the first trial
     assert [s["method"] for s in searcher.method_history] == ["bayes", "cmaes"]
-    assert searcher.method_history[1]["at_trial"] == 100
+    assert searcher.method_history[1]["at_trial"] == 200
 
 
 def test_history_is_stored_and_a_resumed_study_replays_it(tmp_path):
@@ -90,3 +90,43 @@ def test_the_command_line_defaults_to_auto(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "method=auto" in out.stdout
     assert kh.load(str(db)).method_history[0]["method"] == "grid"
+
+
+def test_auto_is_exactly_bayes_with_the_same_seed_until_it_switches():
+    runs = []
+    for method in ("auto", "bayes"):
+        searcher = searchers.get(method)
+        searcher.setup(BRANIN.space, "min", 7)
+        runs.append([t.params for t in drive(searcher, 25, objective=BRANIN.fn)])
+    assert runs[0] == runs[1]
+
+
+def test_budget_auto_puts_hyperband_with_bayes_around_a_space_with_epochs():
+    def objective(params, budget):
+        return (params["x"] - 0.3) ** 2 + 1.0 / budget
+
+    result = kh.tune(objective, {"x": kh.Float(0, 1), "epochs": 9}, budget="auto", seed=0, progress=False)
+    assert [s["method"] for s in result.method_history] == ["hyperband"]
+    assert sorted({t.budget for t in result.records}) == [1.0, 3.0, 9.0]
+    assert result.searcher.inner.name == "bayes"
+    assert abs(result.best_params["x"] - 0.3) < 0.1 and "epochs" not in result.best_params
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"budget": "yes"}, "budget must be None or 'auto'"),
+    ({"budget": 10}, "budget must be None or 'auto'"),
+    ({"budget": "auto", "method": "random"}, "budget: budget='auto' lets method='auto'"),
+    ({"budget": "auto", "space": {"x": kh.Float(0, 1)}}, "budget: .*'epochs' entry"),
+    ({"budget": "auto", "space": {"x": kh.Float(0, 1), "epochs": 2}}, "budget: .*at least 3"),
+])
+def test_bad_budget_fails_before_any_trial(kwargs, message):
+    calls = []
+
+    def objective(params, budget=1):
+        calls.append(params)
+        return params["x"]
+
+    kwargs = {"space": {"x": kh.Float(0, 1), "epochs": 9}, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        kh.tune(objective, kwargs.pop("space"), max_trials=3, progress=False, **kwargs)
+    assert calls == []

@@ -7,7 +7,14 @@ import pytest
 from scipy.optimize import approx_fprime
 from scipy.stats import norm
 
-from keras_hpo.searchers._acquisition import log_ei, log_ei_with_grad, log_h, maximise
+from keras_hpo.searchers._acquisition import (
+    log_ei,
+    log_ei_with_grad,
+    log_h,
+    log_mean_ei,
+    log_mean_ei_with_grad,
+    maximise,
+)
 from keras_hpo.searchers._gp import GaussianProcess, _neg_log_posterior, default_theta, fit_gp
 
 
@@ -104,6 +111,37 @@ def test_conditioning_on_fantasies_shrinks_uncertainty_there(fitted):
     _, _, gp = fitted
     x = np.array([[0.95, 0.05]])
     assert gp.condition_on(x, gp.predict(x)[0]).predict(x)[1][0] < 0.1 * gp.predict(x)[1][0]
+
+
+def test_joint_draws_have_the_posterior_mean_and_covariance(fitted):
+    _, _, gp = fitted
+    P = np.array([[0.9, 0.1], [0.92, 0.12], [0.2, 0.9]])
+    draws = gp.sample(P, 4000, np.random.default_rng(0))
+    mean, std = gp.predict(P)
+    assert np.all(np.abs(draws.mean(axis=0) - mean) < 0.1 * std)
+    assert np.allclose(draws.std(axis=0) / std, 1.0, atol=0.08)
+    assert np.corrcoef(draws[:, 0], draws[:, 1])[0, 1] > 0.5  # close points move together
+    assert abs(np.corrcoef(draws[:, 0], draws[:, 2])[0, 1]) < 0.3
+
+
+def test_one_factorisation_serves_every_fantasy(fitted):
+    _, _, gp = fitted
+    P = np.array([[0.9, 0.1], [0.2, 0.9]])
+    draws = gp.sample(P, 3, np.random.default_rng(1))
+    many = gp.condition_on_draws(P, draws)
+    Xq = np.random.default_rng(2).uniform(size=(5, 2))
+    means, std = many.predict(Xq)
+    for k in range(3):
+        single_mean, single_std = gp.condition_on(P, draws[k]).predict(Xq)
+        assert np.allclose(means[:, k], single_mean) and np.allclose(std, single_std)
+    best = np.array([0.0, -0.5, 0.2])
+    value, grad = log_mean_ei_with_grad(many.predict_with_grad, Xq, best)
+    assert np.allclose(value, log_mean_ei(means, std, best))
+    for j in range(2):
+        step = np.zeros(2)
+        step[j] = 1e-6
+        numeric = (log_mean_ei(*many.predict(Xq + step), best) - log_mean_ei(*many.predict(Xq - step), best)) / 2e-6
+        assert np.allclose(grad[:, j], numeric, rtol=1e-4, atol=1e-6)
 
 
 # Expected improvement ------------------------------------------------------------------------------
