@@ -2,30 +2,40 @@
 
 Digits (scikit-learn's bundled 8x8 images, 1797 samples: 1077 train, 360
 validation, 360 test), an MLP over ``kh.keras.mlp_space(max_layers=2,
-epochs=27)``, validation accuracy maximised. Per seed, in one process and in a
-rotating order (so machine load hits every method alike), each method runs once:
+epochs=27)``, validation accuracy maximised. Methods:
 
 - ``hyperband``: ``method="hyperband"`` and nothing else (max 27 epochs from the
   space, factor 3, one iteration: the budgets come from the space);
-- ``asha`` and ``successive_halving`` (factor 3): stopped at the epochs
-  Hyperband spent in the same seed (``max_budget_total``), so all three train
-  the same number of epochs;
-- ``random+median``: random search with ``pruner="median"``, ``RANDOM_TRIALS``
-  trials of up to 27 epochs;
+- ``asha`` and ``successive_halving`` (factor 3): stopped at the epochs one
+  Hyperband iteration trains in the same seed (``max_budget_total``; a dry run
+  of the schedule with a plain objective gives that number, 357), so all three
+  train the same number of epochs (ASHA overshoots by its last promotions);
+- ``random+median``: random search with ``pruner="median"`` (its defaults),
+  ``RANDOM_TRIALS`` trials of up to 27 epochs;
 - ``random``: the same ``RANDOM_TRIALS`` random trials, all 27 epochs (same
   seed, hence the same configurations as ``random+median``);
 - ``kerastuner_hyperband``: ``keras_tuner.Hyperband(max_epochs=27, factor=3,
-  hyperband_iterations=1)`` on the same space, data and split.
+  hyperband_iterations=1)`` on the same space, data, split and model function
+  (compiled as our adapter compiles it; KerasTuner then fits it as it does).
 
 Recorded per run: wall time, epochs trained in all (continued trials count
 the epochs they added; KerasTuner's counted by a callback), trials, best
-validation accuracy, and the test accuracy of the best model each tool hands
-back (``result.best_model()``, ``tuner.get_best_models(1)[0]``).
+validation accuracy, the test accuracy of the best model each tool hands
+back (``result.best_model()``, ``tuner.get_best_models(1)[0]``), the load
+average before and after, and the process (``run``): ratios compare runs of
+the same process, which run one after another in a rotating order.
 TensorFlow runs on one thread each way for every method.
 
-    nice -n 5 python3 benchmarks/bandit_keras.py                 # seeds 0 1 2 -> results/bandit_keras.{jsonl,md}
-    python3 benchmarks/bandit_keras.py --seeds 1 --out s1 &       # or one process per seed, then
-    python3 benchmarks/bandit_keras.py --table-from results/s0.jsonl results/s1.jsonl ...
+On a shared machine, one process per seed and group of methods, each timing
+group under the shared lock, the others niced and marked ``--untimed``::
+
+    flock /work/wt/timing.lock python3 benchmarks/bandit_keras.py --seeds 11 --methods hyperband kerastuner_hyperband --append
+    flock /work/wt/timing.lock python3 benchmarks/bandit_keras.py --seeds 11 --methods hyperband asha --append
+    nice -n 15 python3 benchmarks/bandit_keras.py --seeds 11 --methods random+median random --untimed --append
+    nice -n 15 python3 benchmarks/bandit_keras.py --seeds 11 --methods successive_halving --untimed --append
+    python3 benchmarks/bandit_keras.py --table-from results/bandit_keras.jsonl   # the table again
+
+(``python3 benchmarks/bandit_keras.py`` alone runs every method for seeds 11-13 in one process.)
 """
 
 from __future__ import annotations
@@ -51,6 +61,10 @@ MAX_EPOCHS = int(os.environ.get("BANDIT_KERAS_MAX_EPOCHS", 27))  # smaller only 
 FACTOR = 3
 RANDOM_TRIALS = int(os.environ.get("BANDIT_KERAS_RANDOM_TRIALS", 16))
 OUT = Path(__file__).parent / "results"
+RUN = f"{os.getpid()}-{int(time.time())}"  # rows of one process share it: their ratios compare runs side by side
+TIMED = True  # False (--untimed): the run's wall times were taken under nice, without the timing lock
+#: the seeds of the table; 0-2 were reported before the adapter changed, 7, 99 and 100 were pilots and profiling
+REPORTED_SEEDS = [11, 12, 13]
 METHODS = ["hyperband", "asha", "successive_halving", "random+median", "random", "kerastuner_hyperband"]
 
 
@@ -139,21 +153,36 @@ def run_kerastuner(seed: int, data: tuple, test: tuple) -> dict:
             "best_val": float(best.score), "test": float(test_accuracy), "best_budget": best.hyperparameters.get("tuner/epochs")}
 
 
+def hyperband_epochs(seed: int) -> float:
+    """The epochs one Hyperband iteration trains on this space: a dry run with a plain objective (no Keras).
+
+    The schedule does not depend on the values, so this is exactly what ``hyperband`` spends in the same seed,
+    and ``asha``/``successive_halving`` can run in another process (or before it) at equal epochs.
+    """
+    def plain(params, budget):
+        return float(len(str(params))) + 1.0 / budget
+
+    result = kh.tune(plain, space(), method="hyperband", seed=seed, progress=False)
+    by_number = {t.number: t for t in result.records}
+    return float(sum(trial_cost(t, by_number) for t in result.records))
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
 def run_seed(seed: int, methods: list[str], log) -> list[dict]:
     data, test = digits()
-    rows, hyperband_epochs = [], None
-    order = methods[seed % len(methods):] + methods[: seed % len(methods)]
-    if "hyperband" in order:  # the others stop at Hyperband's epochs, so it goes first
-        order.remove("hyperband")
-        order.insert(0, "hyperband")
+    rows, epochs_budget = [], hyperband_epochs(seed)
+    order = methods[seed % len(methods):] + methods[: seed % len(methods)]  # rotated: load hits each method alike
     for method in order:
+        before = load()
         if method == "kerastuner_hyperband":
             row = run_kerastuner(seed, data, test)
         else:
-            row = run_ours(method, seed, data, test, hyperband_epochs)
-        if method == "hyperband":
-            hyperband_epochs = row["epochs"]
-        row.update(method=method, seed=seed)
+            row = run_ours(method, seed, data, test, epochs_budget)
+        row.update(method=method, seed=seed, load=[before, load()], ended=time.strftime("%H:%M:%S", time.gmtime()),
+                   timed=TIMED, run=RUN)
         rows.append(row)
         log(json.dumps(row))
     return rows
@@ -161,13 +190,12 @@ def run_seed(seed: int, methods: list[str], log) -> list[dict]:
 
 def table(rows: list[dict], seeds: list[int]) -> str:
     by = {m: [r for r in rows if r["method"] == m] for m in METHODS if any(r["method"] == m for r in rows)}
-    kt_wall = {r["seed"]: r["wall"] for r in by.get("kerastuner_hyperband", [])}
-    hb_wall = {r["seed"]: r["wall"] for r in by.get("hyperband", [])}
-    rnd_epochs = {r["seed"]: r["epochs"] for r in by.get("random", [])}
     lines = [f"# Bandits and pruning on Keras (digits MLP, max {MAX_EPOCHS} epochs, factor {FACTOR})", "",
-             f"Seeds {seeds}; medians over seeds (min-max in brackets). Ratios are per seed, then the median.", "",
-             "| method | wall s | / KerasTuner HB | / our HB | epochs | / random's epochs | trials | pruned | "
-             "best val acc | test acc |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             f"Seeds {seeds}; medians over runs (min-max in brackets). A wall-time ratio compares a run with the "
+             "reference method's run in the same process (same seed, one after the other), an epochs ratio with the "
+             "reference's runs of the same seed.", "",
+             "| method | runs | wall s | / KerasTuner HB | / our HB | epochs | / random's epochs | trials | pruned | "
+             "best val acc | test acc |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 
     def med(values: list[float], fmt: str = "{:.3g}") -> str:
         if not values:
@@ -175,13 +203,23 @@ def table(rows: list[dict], seeds: list[int]) -> str:
         return f"{fmt.format(np.median(values))} [{fmt.format(min(values))}-{fmt.format(max(values))}]"
 
     for method, runs in by.items():
-        def ratio(ref: dict, key: str = "wall", runs: list = runs) -> list[float]:
-            return [r[key] / ref[r["seed"]] for r in runs if r["seed"] in ref]
+        def ratio(ref_method: str, key: str = "wall", runs: list = runs) -> list[float]:
+            out = []
+            for r in runs:
+                same_seed = [x for x in by.get(ref_method, []) if x["seed"] == r["seed"]]
+                refs = [x for x in same_seed if x.get("run") is not None and x.get("run") == r.get("run")]
+                if not refs and key != "wall":  # counts of epochs do not depend on the run; times do
+                    refs = same_seed
+                if refs:
+                    out.append(r[key] / float(np.median([x[key] for x in refs])))
+            return out
 
+        timed = all(r.get("timed", True) for r in runs)
+        wall = med([r["wall"] for r in runs], "{:.0f}") + ("" if timed else " (untimed)")
         lines.append(" | ".join([
-            f"| {method}", med([r["wall"] for r in runs], "{:.0f}"), med(ratio(kt_wall), "{:.2f}"),
-            med(ratio(hb_wall), "{:.2f}"), med([r["epochs"] for r in runs], "{:.0f}"),
-            med(ratio(rnd_epochs, "epochs"), "{:.2f}"), med([r["trials"] for r in runs], "{:.0f}"),
+            f"| {method}", str(len(runs)), wall, med(ratio("kerastuner_hyperband"), "{:.2f}") if timed else "-",
+            med(ratio("hyperband"), "{:.2f}") if timed else "-", med([r["epochs"] for r in runs], "{:.0f}"),
+            med(ratio("random", "epochs"), "{:.2f}"), med([r["trials"] for r in runs], "{:.0f}"),
             med([r["pruned"] for r in runs], "{:.0f}"), med([r["best_val"] for r in runs], "{:.4f}"),
             med([r["test"] for r in runs], "{:.4f}")]) + " |")
     return "\n".join(lines) + "\n"
@@ -189,12 +227,19 @@ def table(rows: list[dict], seeds: list[int]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--seeds", type=int, nargs="+", default=REPORTED_SEEDS)
     parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
     parser.add_argument("--out", default="bandit_keras")
+    parser.add_argument("--untimed", action="store_true",
+                        help="rows whose wall time is not a timing figure (run under nice, without the timing lock)")
+    parser.add_argument("--append", action="store_true",
+                        help="add the rows to OUT.jsonl (one short run per seed or per group of methods), "
+                             "then write the table from all its rows")
     parser.add_argument("--table-from", nargs="+", metavar="JSONL",
                         help="only write the table, from rows that runs (e.g. one process per seed) already wrote")
     args = parser.parse_args()
+    global TIMED
+    TIMED = not args.untimed
     OUT.mkdir(exist_ok=True)
     if args.table_from:
         rows = [json.loads(line) for path in args.table_from for line in Path(path).read_text().splitlines() if line]
@@ -206,7 +251,7 @@ def main() -> None:
         return
     jsonl = OUT / f"{args.out}.jsonl"
     rows = []
-    with open(jsonl, "w") as handle:
+    with open(jsonl, "a" if args.append else "w") as handle:
         def log(line: str) -> None:
             handle.write(line + "\n")
             handle.flush()
@@ -214,7 +259,9 @@ def main() -> None:
 
         for seed in args.seeds:
             rows += run_seed(seed, list(args.methods), log)
-    text = table(rows, args.seeds)
+    if args.append:
+        rows = [json.loads(line) for line in jsonl.read_text().splitlines() if line]
+    text = table(rows, sorted({r["seed"] for r in rows}))
     (OUT / f"{args.out}.md").write_text(text)
     print(text)
 

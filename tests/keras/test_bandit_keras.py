@@ -130,3 +130,33 @@ def test_each_pruner_on_a_tiny_keras_model(digits, pruner):
         assert len(t.curve) == t.metrics["epochs_trained"] < 4 and t.value == t.curve[-1]
     assert any(t.params["learning_rate"] < 1e-3 for t in pruned)
     assert result.best_trial.state is kh.TrialState.COMPLETE
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_a_trial_trains_as_a_bare_keras_loop(tmp_path, digits, dropout):
+    """Building the optimizer and metrics before fit (one trace instead of two) changes no number."""
+    import tensorflow as tf
+
+    from keras_hpo.keras.adapter import _build_for_fit
+
+    tf.config.experimental.enable_op_determinism()
+    params = {"layers": 1, "units": 16, "dropout": dropout, "batch_size": 64, "shuffle": True, "epochs": 3}
+    model_fn = kh.keras.mlp(64, 10)
+    objective = KerasObjective(model_fn, digits, artifacts_dir=tmp_path, metric="val_loss", objective="last")
+    objective.bind_study(seed=1, direction="min")
+    outcome = objective(params, seed=7)
+
+    x, y = digits
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(7)
+    bare = model_fn(params)
+    bare.compile(keras.optimizers.Adam(), keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
+    history = bare.fit(x[:240], y[:240], validation_data=(x[240:], y[240:]), epochs=3, batch_size=64, verbose=0)
+    assert not bare.optimizer.built or bare._compile_metrics.built  # the bare loop built them inside fit
+    np.testing.assert_allclose(outcome.curve, history.history["val_loss"], rtol=1e-6)
+    np.testing.assert_allclose(outcome.metrics["history"]["accuracy"], history.history["accuracy"], rtol=1e-6)
+
+    fresh = model_fn(params)  # and the building does happen before fit
+    fresh.compile(keras.optimizers.Adam(), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    _build_for_fit(fresh, (x, y))
+    assert fresh.optimizer.built and fresh._compile_metrics.built
