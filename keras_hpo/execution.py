@@ -344,32 +344,27 @@ class ProcessExecutor(_Limits):
             self._queue.clear()
 
     def close(self) -> None:
-        """End the run: idle workers go back to the warm pool, busy ones (a trial cut short) are killed."""
-        if self._closed:
-            return
-        self._closed = True
-        for task in self._queue:
-            task.future.cancel()
-        self._queue.clear()
-        keep = [w for w in self._workers if w.task is None and w.alive() and w.quiet_line()]
-        for worker in [w for w in self._workers if w not in keep]:
-            worker.kill()  # a trial still running, or a setup still being written: nothing to keep
-        self._workers = []
-        self._pool.give_back(keep)
+        """End the run: idle workers go back to the warm pool; busy ones (a trial cut short, a setup still
+        being written) are killed."""
+        self._end(lambda w: w.task is None and w.alive() and w.quiet_line())
 
     def abort(self) -> None:
         """End a run that failed (an error, Ctrl-C): kill its workers; warm ones it never used go back to the pool."""
+        self._end(lambda w: w.pid not in self._fresh and not w.setup_sent and w.task is None)
+
+    def _end(self, keeps: Callable[[Any], bool]) -> None:
+        """Cancel what is queued, give the workers ``keeps`` accepts back to the pool and kill the others (once)."""
         if self._closed:
             return
         self._closed = True
         for task in self._queue:
             task.future.cancel()
         self._queue.clear()
-        untouched = [w for w in self._workers if w.pid not in self._fresh and not w.setup_sent and w.task is None]
-        for worker in [w for w in self._workers if w not in untouched]:
+        keep = [w for w in self._workers if keeps(w)]
+        for worker in [w for w in self._workers if w not in keep]:
             worker.kill()
         self._workers = []
-        self._pool.give_back(untouched)
+        self._pool.give_back(keep)
 
 
 def _dask_trial(key: str, blob: bytes, fn: Callable, args: tuple, kwargs: dict,

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from processes import alive as _alive
 
 import keras_hpo as kh
 from keras_hpo.testing.doubles import LoadsOnlyInTheDriver, StopsOddTrials
@@ -52,14 +53,6 @@ def _descendants(pid: int) -> set[int]:
             found.add(child)
             todo.append(child)
     return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 # Functions from anywhere ------------------------------------------------------

@@ -16,6 +16,7 @@ import types
 from pathlib import Path
 
 import pytest
+from processes import alive as _alive
 
 import keras_hpo as kh
 from keras_hpo import _pool
@@ -41,14 +42,6 @@ def _run(fn=_pid, seed=0, trials=6, **options):
 
 def _pids(result) -> set[int]:
     return {t.metrics["pid"] for t in result.records}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def _workers_of(pid: int) -> set[int]:
