@@ -98,14 +98,19 @@ def test_inner_searcher_proposes_the_arms():
     assert result.best_params["x"] == 0.3
 
 
-def test_resumed_bandit_study_matches_an_uninterrupted_one(tmp_path):
-    method = lambda: kh.searchers.get("successive_halving", max_budget=8)  # noqa: E731
-    whole = kh.tune(curve, SPACE, method=method(), max_trials=15, seed=4, progress=False)
-    db = str(tmp_path / "sh.db")
-    kh.tune(curve, SPACE, method=method(), max_trials=6, seed=4, storage=db, study="s", progress=False)
-    resumed = kh.tune(curve, SPACE, method=method(), max_trials=15, storage=db, study="s", resume=True, progress=False)
+def _assert_resume_matches(tmp_path, method, stop_at: int, total: int) -> None:
+    """A study stopped after ``stop_at`` trials and resumed to ``total`` proposes what an uninterrupted one does."""
+    whole = kh.tune(curve, SPACE, method=method(), max_trials=total, seed=4, progress=False)
+    db = str(tmp_path / "study.db")
+    kh.tune(curve, SPACE, method=method(), max_trials=stop_at, seed=4, storage=db, study="s", progress=False)
+    resumed = kh.tune(curve, SPACE, method=method(), max_trials=total, storage=db, study="s", resume=True,
+                      progress=False)
     strip = lambda r: [(t.params, t.budget, t.resume_from, t.value) for t in r.records]  # noqa: E731
     assert strip(resumed) == strip(whole)
+
+
+def test_resumed_bandit_study_matches_an_uninterrupted_one(tmp_path):
+    _assert_resume_matches(tmp_path, lambda: kh.searchers.get("successive_halving", max_budget=8), 6, 15)
 
 
 @pytest.mark.parametrize(
@@ -247,10 +252,4 @@ def test_state_forgets_finished_brackets_and_resume_still_matches(tmp_path, name
     small, large = state_bytes(60), state_bytes(300)
     assert (large - small) / 240 < 3 and large < 3000, (small, large)  # a finished bracket costs 16 bytes
 
-    method = lambda: kh.searchers.get(name, max_budget=9, eta=3)  # noqa: E731
-    whole = kh.tune(curve, SPACE, method=method(), max_trials=60, seed=4, progress=False)
-    db = str(tmp_path / "hb.db")
-    kh.tune(curve, SPACE, method=method(), max_trials=31, seed=4, storage=db, study="s", progress=False)
-    resumed = kh.tune(curve, SPACE, method=method(), max_trials=60, storage=db, study="s", resume=True, progress=False)
-    strip = lambda r: [(t.params, t.budget, t.resume_from, t.value) for t in r.records]  # noqa: E731
-    assert strip(resumed) == strip(whole)
+    _assert_resume_matches(tmp_path, lambda: kh.searchers.get(name, max_budget=9, eta=3), 31, 60)
