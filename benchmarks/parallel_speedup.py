@@ -165,24 +165,30 @@ def measure(seeds: list[int], path: Path, trials: int) -> None:
 
 NOTES = """## Reading
 
-The table above is the quiet-machine run (load about 1-2, nothing else running) of 2026-11-30 00:43-00:47; the
-same protocol under the load of a working session (load 8-10, others at nice 15, this run at autogroup nice -15)
-gave cold 1.41x and warm 1.69x (`parallel_speedup_loaded.jsonl`): under load the serial baseline loses TensorFlow's
-second thread (0.50 own CPU instead of 0.60), which flatters the ratio. The quiet figures are the honest ones.
+The table above is a run on an idle machine (load about 1-2, nothing else running) on 2026-11-30 at 01:30, after
+the driver's BLAS was kept to one thread while workers train (`keras_hpo/driver_threads.py`). Earlier runs of the
+same protocol: on the idle machine before that change, cold 1.04x and warm 1.46x
+(`parallel_speedup_quiet_before_blas.jsonl`); under the load of a working session (load 8-10, others at nice 15,
+this run at autogroup nice -15) cold 1.41x and warm 1.69x (`parallel_speedup_loaded.jsonl`), a flattered figure:
+under load the serial baseline loses TensorFlow's second thread (0.50 own CPU instead of 0.60).
 
-- **Cold: 1.04x.** A cold parallel call spends about 3.8 s before its first trial (column "first trial"): each
-  worker is a fresh Python that imports TensorFlow and Keras (3.7 s of imports measured with
-  `python -X importtime -c "import keras"`, TensorFlow itself about 2 s, `keras.wrappers` pulling in scikit-learn
-  0.7 s), both at once on the 2 cores. Starting them before `tune` checks its input and prepares the run hides only
-  what the driver does meanwhile (milliseconds). For a 16 s serial run that start-up is a quarter of the budget; it
-  is paid once per driver process, so longer runs and every later call (below) do not pay it.
-- **Warm: 1.46x** (a notebook's next cell, on the workers kept by the first call; first trial within 0.03 s).
-  The serial run already uses 0.60 of the two cores (TensorFlow's own threads), so the ceiling is about
-  1 / 0.60 = 1.67x. What separates 1.46x from it is mostly the driver's search method:
-  `benchmarks/parallel_speedup_by_method.py` (warm, interleaved 1, 2, 2, 1, two runs, quiet machine) measured
-  **1.73x and 1.82x with `method="random"`** against **1.53x and 1.52x with `method="auto"`**, whose Gaussian
-  process costs the driver about 0.1 s of CPU per trial (2.9 s for 30 trials), on the critical path and competing
-  with the two workers.
+- **Warm** (a notebook's next cell, on the workers kept by the first call; first trial within 0.03 s). The serial
+  run already uses 0.60 of the two cores (TensorFlow's own threads). With trials this short the driver's search
+  method is on the critical path: `method="auto"`'s Gaussian process took 4.1 s of CPU for 30 suggestions with
+  BLAS's default threads (they spin while they wait) and 1.7 s with one. A/B of exactly that
+  (`benchmarks/driver_blas_ab.py`, one process per run, interleaved off, on, on, off, off, on, idle machine):
+  warm speed-up **1.87x, 1.79x, 1.95x with one driver thread** against 1.55x, 1.52x, 1.58x without.
+  `benchmarks/parallel_speedup_by_method.py` (before that change) measured 1.73x and 1.82x with `method="random"`,
+  whose suggestions cost nothing, against 1.53x and 1.52x with `method="auto"`.
+- **Cold** (the first call in a process): each worker is a fresh Python that imports TensorFlow and Keras (3.7 s
+  of imports measured with `python -X importtime -c "import keras"`, TensorFlow itself about 2 s, `keras.wrappers`
+  pulling in scikit-learn 0.7 s), both at once on the 2 cores, about 3.8 s before the first trial. Starting them
+  before `tune` checks its input and prepares the run hides only what the driver does meanwhile (milliseconds). On a
+  16 s serial run the two imports (7.4 s of CPU against about 20 s of work) bound the cold speed-up near 1.25x; it
+  is paid once per Python process, and longer runs dilute it.
+- **Worker retirement:** a worker is replaced after 50 trials (`max_tasks_per_child`, against Keras's slow memory
+  growth), and its replacement pays the cold start; a long series of warm calls sees one such ~4 s pause per 100
+  trials on 2 workers. Not changed yet: it needs a measurement of the leak it guards against.
 - **Pilot (seeds 100, 101; rows in `parallel_speedup_pilot.jsonl`), not used for the figures above:**
   - one TensorFlow thread per worker (`cores // n_jobs`, kept) against TensorFlow's default threads in each worker,
     seed 100: warm call 15.7 s against 18.2 s, steady state 16.9 s against 18.1 s (cold call);

@@ -24,6 +24,7 @@ from . import searchers as _searchers
 from ._pool import preload_for
 from .budget import trial_cost
 from .compat import prepare
+from .driver_threads import one_blas_thread
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists, StudyLocked
 from .execution import ProcessExecutor, make_executor, resolve_n_jobs, run_trial
 from .experiment import CrossValidated, as_splitter
@@ -192,7 +193,8 @@ def tune(
                      max_consecutive_failures=max_consecutive_failures, result_args=dict(
                          space=searcher.space, direction=direction, metric=metric, study=name, method=method_name, seed=seed,
                          storage=storage, objective=work, searcher=searcher))
-        with native_log_filter(active=isinstance(executor_, ProcessExecutor)):  # workers' TensorFlow start-up log
+        local_workers = isinstance(executor_, ProcessExecutor)
+        with native_log_filter(active=local_workers), one_blas_thread(active=local_workers):
             records = loop.run(resume_state=info["searcher_state"] if info else None,
                                resume_told=info["searcher_told"] if info else None)
         if board is not None:
