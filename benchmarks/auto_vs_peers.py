@@ -33,7 +33,6 @@ import json
 import math
 import sys
 import time
-import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -42,7 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _peers import improvements  # noqa: E402
+from _peers import improvements, run_nevergrad, run_optuna  # noqa: E402
 
 from keras_hpo import searchers
 from keras_hpo.testing.objectives import ACKLEY5, BRANIN, FRESH, HARTMANN6, HELD_OUT, MIXED, ROSENBROCK4, Problem
@@ -79,50 +78,6 @@ def run_ours(name: str, problem: Problem, seed: int, budget: int, batch: int = 1
             told.append(Trial(len(values) - 1, s.params, TrialState.COMPLETE, value=values[-1]))
         for t in told:
             searcher.tell(t)
-    return values
-
-
-def run_optuna(kind: str, problem: Problem, seed: int, budget: int) -> list[float]:
-    import optuna
-    from _peers import optuna_params
-
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    samplers = {"optuna_tpe": lambda: optuna.samplers.TPESampler(seed=seed),
-                "optuna_cmaes": lambda: optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False),
-                "optuna_gp": lambda: optuna.samplers.GPSampler(seed=seed)}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        study = optuna.create_study(sampler=samplers[kind](), direction="minimize")
-        values: list[float] = []
-
-        def objective(trial):
-            values.append(problem.fn(optuna_params(trial, problem.space)))
-            return values[-1]
-
-        study.optimize(objective, n_trials=budget)
-    return values
-
-
-def run_nevergrad(kind: str, problem: Problem, seed: int, budget: int) -> list[float]:
-    import nevergrad as ng
-    from metaheuristics_vs_peers import _ng_parametrization, _ng_params
-    from nevergrad.optimization import metamodel
-
-    # nevergrad 1.0.12's metamodel calls float() on a 1-element array, which numpy 2.4 refuses (NGOpt then crashes
-    # mid-run); a module-level float that takes such arrays fixes it without changing what NGOpt computes
-    metamodel.float = lambda v: float(np.asarray(v).ravel()[0])
-    parametrization = _ng_parametrization(problem.space)
-    parametrization.random_state = np.random.RandomState(seed)
-    optimizer = {"ng_ngopt": ng.optimizers.NGOpt, "ng_cma": ng.optimizers.CMA}[kind](parametrization=parametrization,
-                                                                                     budget=budget)
-    values: list[float] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for _ in range(budget):
-            candidate = optimizer.ask()
-            raw = {k: v.item() if isinstance(v, np.ndarray) else v for k, v in candidate.value.items()}  # NGOpt may give 1-element arrays
-            values.append(problem.fn(_ng_params(problem.space, raw)))
-            optimizer.tell(candidate, values[-1])
     return values
 
 

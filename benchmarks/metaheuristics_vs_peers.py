@@ -35,7 +35,6 @@ import os
 import statistics
 import sys
 import time
-import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -47,10 +46,9 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _peers import improvements, optuna_params  # noqa: E402
+from _peers import improvements, run_nevergrad, run_optuna  # noqa: E402
 
 from keras_hpo import searchers  # noqa: E402
-from keras_hpo.space import Choice, Float, Int, Space  # noqa: E402
 from keras_hpo.testing import objectives  # noqa: E402
 from keras_hpo.testing.objectives import Problem  # noqa: E402
 from keras_hpo.trial import Trial, TrialState  # noqa: E402
@@ -79,73 +77,6 @@ def run_keras_hpo(name: str, problem: Problem, seed: int, budget: int) -> tuple[
         values.append(problem.fn(suggestion.params))
         searcher.tell(Trial(number, suggestion.params, TrialState.COMPLETE, value=values[-1]))
     return values, asks
-
-
-def run_optuna(kind: str, problem: Problem, seed: int, budget: int) -> list[float]:
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    sampler = {"optuna_tpe": lambda: optuna.samplers.TPESampler(seed=seed),
-               "optuna_cmaes": lambda: optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)}[kind]()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        study = optuna.create_study(sampler=sampler, direction="minimize")
-        values: list[float] = []
-
-        def objective(trial):
-            values.append(problem.fn(optuna_params(trial, problem.space)))
-            return values[-1]
-
-        study.optimize(objective, n_trials=budget)
-    return values
-
-
-def _ng_parametrization(space: Space):
-    import nevergrad as ng
-
-    parts = {}
-    for name, dist in space.items():
-        if isinstance(dist, Choice):
-            parts[name] = ng.p.Choice(list(dist.values_), deterministic=True)
-        elif isinstance(dist, (Float, Int)):
-            p = ng.p.Log(lower=dist.low, upper=dist.high) if dist.log else ng.p.Scalar(lower=dist.low, upper=dist.high)
-            parts[name] = p.set_integer_casting() if isinstance(dist, Int) else p
-    return ng.p.Dict(**parts)
-
-
-def _ng_params(space: Space, raw: dict) -> dict:
-    params = {}
-    for name, dist in space.items():
-        if not space.is_active(name, params):
-            continue
-        value = raw.get(name, getattr(dist, "value", None))
-        if isinstance(dist, (Float, Int)) and dist.step is not None and not dist.log:
-            value = dist.low + round((value - dist.low) / dist.step) * dist.step
-            value = min(max(value, dist.low), dist.high)
-        params[name] = int(value) if isinstance(dist, Int) else value
-    return params
-
-
-def run_nevergrad(kind: str, problem: Problem, seed: int, budget: int) -> list[float]:
-    import nevergrad as ng
-    from nevergrad.optimization import metamodel
-
-    # nevergrad 1.0.12's metamodel calls float() on a 1-element array, which numpy 2.4 refuses (NGOpt then crashes
-    # mid-run); a module-level float that takes such arrays fixes it without changing what NGOpt computes
-    metamodel.float = lambda v: float(np.asarray(v).ravel()[0])
-    parametrization = _ng_parametrization(problem.space)
-    parametrization.random_state = np.random.RandomState(seed)
-    optimizer = {"ng_ngopt": ng.optimizers.NGOpt, "ng_cma": ng.optimizers.CMA}[kind](
-        parametrization=parametrization, budget=budget)
-    values: list[float] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for _ in range(budget):
-            candidate = optimizer.ask()
-            raw = {k: v.item() if isinstance(v, np.ndarray) else v for k, v in candidate.value.items()}
-            values.append(problem.fn(_ng_params(problem.space, raw)))
-            optimizer.tell(candidate, values[-1])
-    return values
 
 
 def job(method: str, set_name: str, pname: str, seed: int, budget: int = BUDGET) -> dict:
