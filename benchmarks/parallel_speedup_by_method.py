@@ -13,33 +13,18 @@ Usage: ``python3 benchmarks/parallel_speedup_by_method.py random`` (or ``auto``)
 
 import os
 import sys
-import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-from sklearn.datasets import load_digits  # noqa: E402
-
-import keras_hpo as kh  # noqa: E402
+from _short_keras import digits, timed_tune, warm_up
 
 
 def main() -> None:
     method = sys.argv[1] if len(sys.argv) > 1 else "auto"
-    x, y = load_digits(return_X_y=True)
-    x, y = (x[:600] / 16.0).astype("float32"), y[:600]
-    space = {"units": kh.Int(8, 64), "learning_rate": kh.Float(1e-3, 1e-2, log=True), "epochs": 3, "batch_size": 64}
-
-    def call(n_jobs: int, seed: int) -> float:
-        start = time.perf_counter()
-        kh.tune(kh.keras.mlp(64, 10), space, data=(x, y), metric="val_accuracy", max_trials=30, n_jobs=n_jobs,
-                seed=seed, method=method, progress=False)
-        return time.perf_counter() - start
-
-    call(1, 99)
-    call(2, 98)  # leaves the pool warm
+    data = digits()
+    warm_up(data, method)
     walls: dict[int, list[float]] = {1: [], 2: []}
     for rep, order in enumerate(((1, 2), (2, 1))):
         for n_jobs in order:
-            walls[n_jobs].append(call(n_jobs, rep))
+            walls[n_jobs].append(timed_tune(data, n_jobs, rep, method))
     print(method, {k: [round(v, 1) for v in vs] for k, vs in walls.items()},
           "speed-up", round(sum(walls[1]) / sum(walls[2]), 2), "load", round(os.getloadavg()[0], 2))
 
