@@ -176,8 +176,9 @@ under load the serial baseline loses TensorFlow's second thread (0.50 own CPU in
   run already uses 0.60 of the two cores (TensorFlow's own threads). With trials this short the driver's search
   method is on the critical path: `method="auto"`'s Gaussian process took 4.1 s of CPU for 30 suggestions with
   BLAS's default threads (they spin while they wait) and 1.7 s with one. A/B of exactly that
-  (`benchmarks/driver_blas_ab.py`, one process per run, interleaved off, on, on, off, off, on, idle machine):
-  warm speed-up **1.87x, 1.79x, 1.95x with one driver thread** against 1.55x, 1.52x, 1.58x without.
+  (`benchmarks/driver_blas_ab.py`, one process per run, two interleaved series off, on, on, off, off, on and
+  off, on, on, off, off, on, idle machine): warm speed-up **1.87x, 1.79x, 1.95x, 1.74x, 1.75x, 1.86x with one
+  driver thread (median 1.83x)** against 1.55x, 1.52x, 1.58x, 1.72x, 1.60x, 1.51x without (median 1.57x).
   `benchmarks/parallel_speedup_by_method.py` (before that change) measured 1.73x and 1.82x with `method="random"`,
   whose suggestions cost nothing, against 1.53x and 1.52x with `method="auto"`.
 - **Cold** (the first call in a process): each worker is a fresh Python that imports TensorFlow and Keras (3.7 s
