@@ -11,6 +11,7 @@ CORE_MODULES = [
     "keras_hpo.plots", "keras_hpo.searchers", "keras_hpo.searchers.base", "keras_hpo.searchers.random",
     "keras_hpo.searchers.grid", "keras_hpo.searchers.manual", "keras_hpo.testing.objectives",
     "keras_hpo.plots.basics", "keras_hpo.tensorboard_hparams", "keras_hpo.quiet", "keras_hpo.testing.doubles",
+    "keras_hpo.testing.instances",
 ]
 
 

@@ -221,7 +221,9 @@ def _mlp_surrogate(p: dict) -> float:
 
 
 RASTRIGIN3 = Problem("rastrigin3", Space({f"x{i}": Float(-5.12, 5.12) for i in range(3)}), _rastrigin, 0.0)
-HARTMANN3 = Problem("hartmann3", Space({f"x{i}": Float(0, 1) for i in range(3)}), _hartmann3, -3.86278214782076)
+# The optimum computed to full precision (L-BFGS-B from 50 starts); the often quoted -3.86278214782076 is 2.4e-6
+# below what this function reaches, which floored every reported regret at 2.4e-6 before 2026-11-30.
+HARTMANN3 = Problem("hartmann3", Space({f"x{i}": Float(0, 1) for i in range(3)}), _hartmann3, -3.862779787332662)
 SHEKEL4 = Problem("shekel4", Space({f"x{i}": Float(0, 10) for i in range(4)}), _shekel, -10.53644315348353)
 MICHALEWICZ5 = Problem("michalewicz5", Space({f"x{i}": Float(0, math.pi) for i in range(5)}), _michalewicz,
                        -4.687658179)
