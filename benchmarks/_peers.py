@@ -106,3 +106,35 @@ def run_nevergrad(kind: str, problem: Problem, seed: int, budget: int) -> list[f
             values.append(problem.fn(_ng_params(problem.space, raw)))
             optimizer.tell(candidate, values[-1])
     return values
+
+
+def run_skopt(problem: Problem, seed: int, budget: int) -> list[float]:
+    """scikit-optimize's ``gp_minimize`` (its defaults: GP with a Matérn kernel, ``gp_hedge``) minimising ``problem``."""
+    from skopt import gp_minimize
+    from skopt.space import Categorical, Integer, Real
+
+    names, dims, decoders = [], [], []
+    for name, dist in problem.space.items():
+        names.append(name)
+        if isinstance(dist, Float) and dist.step is not None:  # a stepped float is an integer grid index
+            dims.append(Integer(0, dist._levels - 1))
+            decoders.append(lambda i, d=dist: d._level(int(i)))
+        elif isinstance(dist, Float):
+            dims.append(Real(dist.low, dist.high, prior="log-uniform" if dist.log else "uniform"))
+            decoders.append(float)
+        elif isinstance(dist, Int):
+            dims.append(Integer(dist.low, dist.high, prior="log-uniform" if dist.log else "uniform"))
+            decoders.append(int)
+        elif isinstance(dist, Choice):
+            dims.append(Categorical(list(dist.values_)))
+            decoders.append(lambda v: v)
+    values: list[float] = []
+
+    def objective(x):
+        values.append(problem.fn({n: dec(v) for n, dec, v in zip(names, decoders, x)}))
+        return values[-1]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gp_minimize(objective, dims, n_calls=budget, random_state=seed)
+    return values

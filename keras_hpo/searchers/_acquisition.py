@@ -91,6 +91,7 @@ def maximise(
     *,
     n_refine: int = 5,
     maxiter: int = 100,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score ``candidates``, refine the best ``n_refine`` with L-BFGS-B, return all points best-first.
 
@@ -98,6 +99,8 @@ def maximise(
     continuously (one-hot blocks and inactive parameters stay put); refined
     points go through ``project`` (rounding, one-hot) and are scored again, so
     every returned point is valid and its value is what the GP says about it.
+    ``bounds`` (lower, upper per dimension; default the unit cube) keeps the
+    refinement inside a region, e.g. a trust region around the incumbent.
     """
     values = acquisition(candidates)
     top = np.argsort(-values, kind="stable")[: max(n_refine, 0)]
@@ -107,8 +110,9 @@ def maximise(
         order = np.argsort(-values, kind="stable")
         return candidates[order], values[order]
     k, d = x0.shape
-    lower = np.where(mask, 0.0, x0).ravel()
-    upper = np.where(mask, 1.0, x0).ravel()
+    low, high = (0.0, 1.0) if bounds is None else (bounds[0][None, :], bounds[1][None, :])
+    lower = np.where(mask, np.minimum(low, x0), x0).ravel()
+    upper = np.where(mask, np.maximum(high, x0), x0).ravel()
 
     def negative(flat: np.ndarray) -> tuple[float, np.ndarray]:
         X = np.where(mask, flat.reshape(k, d), x0)

@@ -3,6 +3,12 @@
 The searcher starts with a space-filling Sobol design, then models every result
 so far with a GP (Matérn 5/2, one length scale per dimension, see ``_gp.py``)
 and suggests the point with the highest expected improvement (``_acquisition.py``).
+Every second suggestion after the design is a local step: expected improvement
+maximised inside a trust region around the best result, a box that grows after
+new bests and shrinks after misses (TuRBO's rule, Eriksson et al. 2019). Global EI
+alone explores the edges of the cube and converges slowly on the last digits;
+the local steps refine the incumbent the way a local optimiser would, while the
+other half of the suggestions keeps searching the whole space.
 Choices are one-hot blocks, integers and steps are rounded before the GP sees
 them, and inactive conditional parameters sit where ``Space.encode`` puts them.
 Batches (``ask(n)``) and pending trials use fantasies (a kriging believer with
@@ -48,6 +54,9 @@ _MAX_POINTS = 300
 _FIT_POINTS = 200
 #: past ``_ALWAYS_REFIT``, a warm-started refit takes at most this many L-BFGS-B iterations
 _WARM_ITERATIONS = 30
+
+#: the trust region of the local steps: first side, largest side, and the side below which it starts again
+_TR_START, _TR_MAX, _TR_MIN = 0.2, 0.8, 2.0**-10
 
 #: what a pending trial counts as (see ``BayesSearch._pending_acquisition``)
 _PENDING = ("fantasy", "qei", "liar")
@@ -103,6 +112,8 @@ class BayesSearch(Searcher):
       a draw from the GP posterior at its point; ``"qei"``, EI averaged over ``n_fantasies`` draws
       (greedy Monte-Carlo q-EI); ``"liar"``, the mean result (kept for comparison).
     - ``n_fantasies``: draws averaged by ``pending_as="qei"``.
+    - ``local_every``: every this many suggestions after the design, one is a local step (EI in a trust
+      region around the best result); default 2; 0 turns local steps off (EI over the whole cube only).
 
     >>> import keras_hpo as kh
     >>> s = kh.searchers.get("bayes", n_initial=4)
@@ -121,6 +132,7 @@ class BayesSearch(Searcher):
         n_restarts: int = 3,
         pending_as: str = "fantasy",
         n_fantasies: int = 16,
+        local_every: int = 2,
     ) -> None:
         self.n_initial = n_initial
         self.n_candidates = n_candidates
@@ -129,13 +141,14 @@ class BayesSearch(Searcher):
         self.n_restarts = n_restarts
         self.pending_as = pending_as
         self.n_fantasies = n_fantasies
+        self.local_every = local_every
 
     def _validate(self) -> None:
         for name in ("n_candidates", "refit_every", "n_restarts", "n_fantasies"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        for name in ("n_initial", "n_refine"):
+        for name in ("n_initial", "n_refine", "local_every"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0):
                 raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
@@ -227,18 +240,25 @@ class BayesSearch(Searcher):
         return gp
 
     def _bayes_points(self, n: int, X: np.ndarray, y: np.ndarray, batch: list[dict]) -> list[dict]:
+        raw = y
         gp = self._fit(X, y)
         y = gp.y
         best = float(np.min(gp.predict(X)[0]))  # the incumbent as the GP sees it (robust to noise)
         pending = [self.space.encode(p) for p in self.pending + batch]
         chosen: list[dict] = []
-        for _ in range(n):
+        first = len(self.history) + len(self._pending) + len(batch)  # the index of this suggestion in the run
+        for k in range(n):
+            model, incumbent, region = gp, best, None
+            if self._is_local(first + k):
+                region = self._trust_region(gp, X, y)
+                model = self._local_model(gp, X, raw)
+                incumbent = float(np.min(model.predict(model.X)[0]))
             if pending:
-                acquisition, with_grad = self._pending_acquisition(gp, np.array(pending), best)
+                acquisition, with_grad = self._pending_acquisition(model, np.array(pending), incumbent)
             else:  # nothing outstanding: exactly the sequential suggestion
-                acquisition = lambda U: log_ei(*gp.predict(U), best)  # noqa: E731
-                with_grad = lambda U: log_ei_with_grad(gp.predict_with_grad, U, best)  # noqa: E731
-            params = self._maximise(acquisition, with_grad, X, y)
+                acquisition = lambda U, m=model, b=incumbent: log_ei(*m.predict(U), b)  # noqa: E731
+                with_grad = lambda U, m=model, b=incumbent: log_ei_with_grad(m.predict_with_grad, U, b)  # noqa: E731
+            params = self._maximise(acquisition, with_grad, X, y, region)
             chosen.append(params)
             pending.append(self.space.encode(params))
         return chosen
@@ -267,14 +287,79 @@ class BayesSearch(Searcher):
         return (lambda U: log_ei(*model.predict(U), best),
                 lambda U: log_ei_with_grad(model.predict_with_grad, U, best))
 
-    def _maximise(self, acquisition, with_grad, X: np.ndarray, y: np.ndarray) -> dict:
-        points, _ = maximise(acquisition, with_grad, self._candidates(X, y), self._free, self._project,
-                             n_refine=self.n_refine)
+    def _maximise(self, acquisition, with_grad, X: np.ndarray, y: np.ndarray, region=None) -> dict:
+        candidates = self._candidates(X, y) if region is None else self._region_candidates(X, y, *region)
+        points, _ = maximise(acquisition, with_grad, candidates, self._free, self._project,
+                             n_refine=self.n_refine, bounds=region)
         for point in points:  # best first; skip points already suggested
             params = self.space.decode(point)
             if not self._is_seen(params):
                 return params
         return self.space.decode(points[0])  # everything seen: Searcher.ask swaps in a fresh point
+
+    # Local steps: expected improvement inside a trust region around the best point -------------------------
+    def _is_local(self, index: int) -> bool:
+        """Whether suggestion number ``index`` of the run is a local step (every ``local_every``-th after the design)."""
+        after = index - self._n_initial
+        return bool(self.local_every) and after >= 0 and after % self.local_every == self.local_every - 1
+
+    def _region_length(self) -> float:
+        """The trust region's side in the unit cube, replayed from the results told so far (TuRBO's rule).
+
+        It starts at ``_TR_START``; three new bests in a row double it (up to ``_TR_MAX``), ``max(4, d)`` results
+        without one halve it, and below ``_TR_MIN`` it starts again. Only results after the initial design count.
+        """
+        d = self.space.n_dims
+        length, best, wins, losses = _TR_START, math.inf, 0, 0
+        for i, trial in enumerate(self._trials):
+            loss = self.loss(trial) if trial.state is TrialState.COMPLETE and trial.value is not None else math.nan
+            improved = math.isfinite(loss) and loss < best - 1e-3 * abs(best) if math.isfinite(best) else math.isfinite(loss)
+            if math.isfinite(loss):
+                best = min(best, loss)
+            if i < self._n_initial:
+                continue
+            wins, losses = (wins + 1, 0) if improved else (0, losses + 1)
+            if wins >= 3:
+                length, wins = min(2 * length, _TR_MAX), 0
+            elif losses >= max(4, d):
+                length, losses = length / 2, 0
+                if length < _TR_MIN:
+                    length = _TR_START
+        return length
+
+    def _trust_region(self, gp: GaussianProcess, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A box around the best result, wider along dimensions with long length scales (TuRBO, Eriksson et al. 2019)."""
+        centre = X[int(np.argmin(y))]
+        ls = gp.length_scales
+        weights = ls / math.exp(float(np.mean(np.log(ls))))
+        half = 0.5 * self._region_length() * np.clip(weights, 0.25, 4.0)
+        return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+    def _local_model(self, gp: GaussianProcess, X: np.ndarray, losses: np.ndarray) -> GaussianProcess:
+        """A GP of the results nearest the best one (in length-scale units), standardised on them alone.
+
+        The global GP's noise floor is relative to the spread of all results, so near the optimum it cannot
+        tell apart differences far smaller than that spread; a model of the neighbourhood can (TuRBO fits its
+        GP in the trust region for the same reason). Its hyperparameters start from the global ones.
+        """
+        k = min(len(X), max(10, 3 * self.space.n_dims + 3))
+        centre = X[int(np.argmin(losses))]
+        distance = np.sum(((X - centre) / gp.length_scales) ** 2, axis=1)
+        near = np.argsort(distance, kind="stable")[:k]
+        theta = fit_gp(X[near], losses[near], self.rng, start=gp.theta, n_starts=1, maxiter=_WARM_ITERATIONS).theta
+        return GaussianProcess(X[near], losses[near], theta)
+
+    def _region_candidates(self, X: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+        """Sobol points in the trust region and perturbations of the best result inside it."""
+        d = self.space.n_dims
+        m = 2 ** max(4, int(math.log2(self.n_candidates)) - 1)
+        sobol = qmc.Sobol(d, scramble=True, seed=int(self.rng.integers(2**31))).random_base2(int(math.log2(m)))
+        inside = lower + sobol * (upper - lower)
+        centre = X[int(np.argmin(y))]
+        moved = self.rng.uniform(size=(m, d)) < min(1.0, 4.0 / d)
+        scale = np.exp(self.rng.uniform(math.log(0.01), math.log(0.5), size=(m, 1))) * (upper - lower)
+        local = np.clip(centre + moved * self.rng.normal(0.0, 1.0, size=(m, d)) * scale, lower, upper)
+        return self._project(np.vstack([inside, local]))
 
     # The unit cube ----------------------------------------------------------
     def _candidates(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
