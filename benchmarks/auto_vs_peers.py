@@ -8,6 +8,11 @@ rewrites ``benchmarks/results/auto_vs_peers.md``::
     nice -n 15 python3 benchmarks/auto_vs_peers.py --split pilot --methods bayes bayes_q4   # pilot split
     python3 benchmarks/auto_vs_peers.py --report                                          # only the report
 
+Seeded instances (``keras_hpo.testing.instances``; each seed moves the optimum): ``--split instances`` runs
+the PILOT names on seeds 100-106 for development (``auto_pilot_instances.*``); ``--split unseen`` the UNSEEN
+names on seeds 3000-3006, the report (``auto_unseen.*``), run once with the code frozen. ``--budget``,
+``--seeds`` and ``--no-report`` serve pilots and peers started early; ``VARIANTS`` names options of ours.
+
 Splits: ``reported`` runs the FRESH problems of ``keras_hpo.testing.objectives``
 (added after every method was tuned; nobody tuned on them) and the HELD_OUT ones
 (used to improve methods, with pilot seeds only) on ``REPORTED_SEEDS``; ``pilot``
