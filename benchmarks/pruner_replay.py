@@ -10,12 +10,26 @@ first STOP, and is told to the pruner (COMPLETE or PRUNED) before the next
 trial starts. The replay counts the epochs used and whether the trial with the
 best final value of plain random (its best accuracy) still trains in full.
 
-    nice -n 15 python3 benchmarks/pruner_replay.py --record 0 7 21 99 100      # digits MLP, 16 trials, 27 epochs
-    python3 benchmarks/pruner_replay.py --replay                                # candidates on the recorded curves
+Pilot (seeds 0-3, 7, 21, 99, 100 on digits; 0, 7, 21, 99, 100 on breast_cancer; synthetic seeds 200-219)::
 
-``--check SEED`` runs ``random+median`` for real (the current defaults) and
-compares its epochs and pruned trials with the replay of the same pruner on
-the recorded curves of that seed: the replay is exact only if they agree.
+    nice -n 15 python3 benchmarks/pruner_replay.py --record 0 1 2 3 7 21 99 100   # digits MLP, 16 trials, 27 epochs
+    nice -n 15 python3 benchmarks/pruner_replay.py --record 0 7 21 99 100 --problem breast_cancer
+    python3 benchmarks/pruner_replay.py --replay [--max-steps 9]   # candidate rules on the recorded digits curves
+    nice -n 15 python3 benchmarks/pruner_replay.py --check 0       # the old defaults for real on digits seed 0
+    python3 benchmarks/pruner_replay.py --compare                  # ... the same epochs as their replay?
+
+Report (after the defaults were frozen; seeds never used before)::
+
+    python3 benchmarks/pruner_replay.py --synthetic $(seq 300 349)   # old and new defaults, 6 trial counts/budgets
+    nice -n 15 python3 benchmarks/pruner_replay.py --problem breast_cancer --record 41 42 43 \
+        --curves benchmarks/results/pruner_report_curves.jsonl
+    nice -n 15 python3 benchmarks/pruner_replay.py --problem breast_cancer --check 41 42 43 --check-pruner median
+    python3 benchmarks/pruner_replay.py --compare --curves benchmarks/results/pruner_report_curves.jsonl
+
+``--check SEED`` runs random search with a pruner for real (default: the old
+median defaults) and ``--compare`` sets it beside plain random's recorded
+curves of that seed: the epochs it trained, whether each of its curves is a
+prefix of plain random's (the replay is exact only then), and the best values.
 """
 
 from __future__ import annotations
@@ -40,33 +54,32 @@ OUT = Path(__file__).parent / "results"
 CURVES = OUT / "pruner_curves.jsonl"
 
 
-def record(seed: int, trials: int, problem: str) -> dict:
-    """Plain random search at the full budget on ``problem``; every trial's curve, in trial order."""
+def _problem(problem: str) -> tuple:
     import bandit_keras as bk
 
     if problem == "digits":
-        data, space, model = bk.digits()[0], bk.space(), kh.keras.mlp(64, 10)
-    elif problem == "breast_cancer":
-        data, space, model = breast_cancer(), kh.keras.mlp_space(max_layers=2, epochs=bk.MAX_EPOCHS), kh.keras.mlp(30, 2)
-    else:
-        raise ValueError(f"problem: unknown {problem!r}")
+        return bk.digits()[0], bk.space(), kh.keras.mlp(64, 10)
+    if problem == "breast_cancer":
+        return breast_cancer(), kh.keras.mlp_space(max_layers=2, epochs=bk.MAX_EPOCHS), kh.keras.mlp(30, 2)
+    raise ValueError(f"problem: unknown {problem!r}")
+
+
+def record(seed: int, trials: int, problem: str, pruner: object = None, tag: str | None = None) -> dict:
+    """Random search on ``problem`` (plain at the full budget when ``pruner`` is None); every trial's curve, in order."""
+    data, space, model = _problem(problem)
     result = kh.tune(model, space, data=data, method="random", metric="val_accuracy", seed=seed,
-                     max_trials=trials, progress=False)
+                     max_trials=trials, progress=False, pruner=pruner)
     rows = [{"number": t.number, "state": t.state.name, "curve": list(t.curve), "value": t.value}
             for t in sorted(result.records, key=lambda t: t.number)]
-    return {"problem": problem, "seed": seed, "direction": "max", "trials": rows}
+    return {"problem": tag or problem, "seed": seed, "direction": "max", "best_value": result.best_value,
+            "trials": rows}
 
 
-def check(seed: int, trials: int) -> dict:
-    """``random`` with the old median defaults for real on digits: its curves, to compare with the replay."""
-    import bandit_keras as bk
-
-    result = kh.tune(kh.keras.mlp(64, 10), bk.space(), data=bk.digits()[0], method="random", metric="val_accuracy",
-                     seed=seed, max_trials=trials, progress=False,
-                     pruner=kh.pruners.MedianPruner(warmup_steps=2, min_trials=5))
-    rows = [{"number": t.number, "state": t.state.name, "curve": list(t.curve), "value": t.value}
-            for t in sorted(result.records, key=lambda t: t.number)]
-    return {"problem": "digits-check-old-median", "seed": seed, "direction": "max", "trials": rows}
+def check(seed: int, trials: int, problem: str = "digits", pruner: object = None) -> dict:
+    """Random search with ``pruner`` for real (default: the old median defaults), to compare with the replay."""
+    pruner = pruner or kh.pruners.MedianPruner(warmup_steps=2, min_trials=5)
+    tag = f"{problem}-check-{'old-median' if not isinstance(pruner, str) else pruner}"
+    return record(seed, trials, problem, pruner, tag)
 
 
 def breast_cancer() -> tuple:
@@ -185,9 +198,45 @@ def summary(sets: list[tuple[str, list[list[float]]]], direction: str = "max", *
     return rows
 
 
-def load_curves(problem: str | None = None) -> list[dict]:
-    rows = [json.loads(line) for line in CURVES.read_text().splitlines() if line]
+def load_curves(problem: str | None = None, path: Path = CURVES) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line]
     return [r for r in rows if problem is None or r["problem"] == problem]
+
+
+def compare(curves_path: Path) -> None:
+    """Each real pruned run of ``pruner_check.jsonl`` against plain random's recorded curves of the same seed.
+
+    Prints the real run's epochs and pruned count beside plain random's, whether every pruned curve is a prefix
+    of plain random's curve of the same trial (training deterministic per trial), and the best values.
+    """
+    plain = {(r["problem"], r["seed"]): r for r in load_curves(None, curves_path)}
+    for real in load_curves(None, OUT / "pruner_check.jsonl"):
+        problem = real["problem"].split("-check-")[0]
+        ref = plain.get((problem, real["seed"]))
+        if ref is None:
+            continue
+        full = sum(len(t["curve"]) for t in ref["trials"])
+        used = sum(len(t["curve"]) for t in real["trials"])
+        prefix = all(a["curve"][:len(b["curve"])] == b["curve"] for a, b in zip(ref["trials"], real["trials"]))
+        best_plain = max(max(t["curve"]) for t in ref["trials"])
+        best_real = max(max(t["curve"]) for t in real["trials"] if t["state"] == "COMPLETE")
+        print(f"{real['problem']} seed {real['seed']}: epochs {used}/{full} = {used / full:.2f}, "
+              f"pruned {sum(t['state'] == 'PRUNED' for t in real['trials'])}/{len(real['trials'])}, "
+              f"best {best_real:.4f} vs plain {best_plain:.4f}, curves are prefixes: {prefix}")
+
+
+def synthetic_report(seeds: list[int]) -> None:
+    """Old and new median defaults on synthetic curves at several trial counts and budgets."""
+    makes = {"old (warmup 2, min 5)": lambda: kh.pruners.MedianPruner(warmup_steps=2, min_trials=5),
+             "defaults": lambda: kh.pruners.MedianPruner()}
+    for trials, steps in ((8, 27), (16, 27), (32, 27), (64, 27), (16, 9), (16, 81)):
+        for name, make in makes.items():
+            outs = [replay(make(), synthetic(seed, trials, steps)) for seed in seeds]
+            ratios = [o["ratio"] for o in outs]
+            lost = [o["full_best"] - o["best"] for o in outs if not o["kept"]]
+            print(f"{trials:3d} trials x {steps:2d} steps  {name:22s} epochs ratio median {np.median(ratios):.2f} "
+                  f"[{np.percentile(ratios, 25):.2f}-{np.percentile(ratios, 75):.2f}]  best kept {len(seeds) - len(lost)}"
+                  f"/{len(seeds)}  median loss when lost {np.median(lost) if lost else 0:.4f}")
 
 
 def main() -> None:
@@ -195,21 +244,30 @@ def main() -> None:
     parser.add_argument("--record", type=int, nargs="+", metavar="SEED")
     parser.add_argument("--problem", default="digits", choices=["digits", "breast_cancer"])
     parser.add_argument("--trials", type=int, default=16)
+    parser.add_argument("--curves", default=str(CURVES), help="the jsonl of recorded curves (pilot: the default)")
+    parser.add_argument("--synthetic", type=int, nargs="+", metavar="SEED",
+                        help="old and new defaults on synthetic curves of these seeds (pilot: 200-219)")
+    parser.add_argument("--compare", action="store_true", help="real pruned runs (--check) against recorded curves")
     parser.add_argument("--replay", action="store_true")
     parser.add_argument("--max-steps", type=int, help="replay on the first epochs only (a smaller budget)")
     parser.add_argument("--check", type=int, nargs="+", metavar="SEED")
+    parser.add_argument("--check-pruner", help="a pruner name for --check (default: the old median defaults)")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     for seed in args.record or []:
         row = record(seed, args.trials, args.problem)
-        with open(CURVES, "a") as handle:
+        with open(args.curves, "a") as handle:
             handle.write(json.dumps(row) + "\n")
         print(f"recorded {args.problem} seed {seed}: {len(row['trials'])} trials", file=sys.stderr, flush=True)
     for seed in args.check or []:
         with open(OUT / "pruner_check.jsonl", "a") as handle:
-            handle.write(json.dumps(check(seed, args.trials)) + "\n")
+            handle.write(json.dumps(check(seed, args.trials, args.problem, args.check_pruner)) + "\n")
+    if args.synthetic:
+        synthetic_report(args.synthetic)
+    if args.compare:
+        compare(Path(args.curves))
     if args.replay:
-        recs = load_curves(args.problem)
+        recs = load_curves(args.problem, Path(args.curves))
         sets = [(f"{r['problem']}-{r['seed']}", [t["curve"] for t in r["trials"]]) for r in recs]
         print(f"{args.problem}: seeds {[r['seed'] for r in recs]}")
         for row in summary(sets, max_steps=args.max_steps):

@@ -12,13 +12,18 @@ as a trial no better than the worst complete one (``Searcher._learned``).
   median of the completed trials' values at the same epoch, once
   ``warmup_steps`` epochs have passed and ``min_trials`` trials have completed.
   The defaults, ``warmup_steps=1`` and ``min_trials=3``, judge a trial from its
-  second epoch against at least three completed trials. Three is the smallest
-  sample whose median is one of its values (Ray Tune's
-  ``MedianStoppingRule(min_samples_required=3)``); Optuna waits for 5 and
-  judges from the first step. Every trial before the third completes trains in
-  full, so a larger ``min_trials`` sets a floor on the epochs saved: with 5 of
-  16 trials, pruning could never go below 31% of the epochs. Piloted offline on
-  recorded curves (``benchmarks/pruner_replay.py``).
+  second epoch (the first mostly reflects the initialisation and the learning
+  rate's first steps) against at least three completed trials: three is the
+  smallest sample whose median is one of its values (Ray Tune's
+  ``MedianStoppingRule(min_samples_required=3)``; Optuna waits for 5 and judges
+  from the first step). Every trial before the third completes trains in full,
+  so ``min_trials`` sets a floor on the epochs saved: with the earlier 5 of 16
+  trials, pruning could never go below 31% of the epochs. Piloted offline on
+  recorded curves (``benchmarks/pruner_replay.py``): on a digits MLP (16 trials,
+  27 epochs) 0.43x plain random's epochs against 0.56x for warm-up 2 and 5
+  trials, the best trial kept on 8 of 8 pilot seeds. Fewer references prune
+  more and, on curves whose final rank is unrelated to their early rank, lose
+  the best more often: raise both where late bloomers matter.
 - ``PercentilePruner``: the same with another percentile: ``percentile=25``
   keeps only trials whose best so far is within the best quarter at that epoch.
 - ``PatiencePruner``: stop a trial whose own value has not improved by
