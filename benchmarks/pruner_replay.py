@@ -188,13 +188,13 @@ def candidates() -> dict:
 
 
 def summary(sets: list[tuple[str, list[list[float]]]], direction: str = "max", **kw) -> list[tuple]:
-    """Per candidate: median epochs ratio, worst ratio, best kept in how many of the sets."""
+    """Per candidate: median epochs ratio, worst ratio, best kept in how many sets, mean loss of the best value."""
     rows = []
     for name, make in candidates().items():
         outs = [replay(make(), curves, direction, **kw) for _, curves in sets]
         rows.append((name, float(np.median([o["ratio"] for o in outs])), max(o["ratio"] for o in outs),
                      sum(o["kept"] for o in outs), len(outs),
-                     float(np.median([o["full_best"] - o["best"] for o in outs]))))
+                     float(np.mean([o["full_best"] - o["best"] for o in outs]))))
     return rows
 
 
@@ -271,7 +271,9 @@ def main() -> None:
         sets = [(f"{r['problem']}-{r['seed']}", [t["curve"] for t in r["trials"]]) for r in recs]
         print(f"{args.problem}: seeds {[r['seed'] for r in recs]}")
         for row in summary(sets, max_steps=args.max_steps):
-            print("%-36s median ratio %.2f  worst %.2f  best kept %d/%d  median loss of best %.4f" % row)
+            name, median, worst, kept, n, loss = row
+            print(f"{name:36s} median ratio {median:.2f}  worst {worst:.2f}  best kept {kept}/{n}  "
+                  f"mean loss of best {loss:.4f}")
 
 
 if __name__ == "__main__":
