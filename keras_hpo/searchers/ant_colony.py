@@ -19,11 +19,13 @@ uniform, so no value is ruled out for good.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..space import Choice
 from ..trial import Suggestion, Trial
-from ._moves import Cube, ranked, reflect, usable
+from ._moves import Cube, Polish, ranked, reflect, usable
 from .base import Searcher
 
 
@@ -31,13 +33,14 @@ class AntColonySearch(Searcher):
     """ACO_R for numbers plus evaporating, elite-deposited pheromone trails for categorical values."""
 
     def __init__(self, *, archive: int = 16, q: float = 0.1, xi: float = 0.85, evaporation: float = 0.1,
-                 floor: float = 0.1, n_initial: int | None = None) -> None:
+                 floor: float = 0.1, n_initial: int | None = None, polish: float = 0.5) -> None:
         self.archive = archive          # best trials the colony remembers (the ACO_R solution archive)
         self.q = q                      # rank locality: small = ants follow the very best, large = the whole archive
         self.xi = xi                    # spread of the numeric samples relative to the archive's own spread
         self.evaporation = evaporation  # fraction of every pheromone trail that evaporates per completed trial
         self.floor = floor              # lowest trail as a fraction of uniform, so no value dies out
         self.n_initial = n_initial      # random ants before the colony starts (default: `archive`)
+        self.polish = polish            # largest share of ants that, late on, refine the best instead (0: never)
 
     def _validate(self) -> None:
         if not isinstance(self.archive, int) or self.archive < 2:
@@ -50,13 +53,17 @@ class AntColonySearch(Searcher):
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)!r}")
         if self.n_initial is not None and (not isinstance(self.n_initial, int) or self.n_initial < 1):
             raise ValueError(f"n_initial must be a positive integer, got {self.n_initial!r}")
+        Polish.check(self.polish)
         self.cube = Cube(self.space)
+        self.polisher = Polish.make(self.cube, self.polish, 2 * (self.n_initial or self.archive))
         ranks = np.arange(self.archive)
         self._weights = np.exp(-(ranks**2) / (2 * (self.q * self.archive) ** 2))
         #: one trail per value of each Choice; a function of the told trials, so resume rebuilds it
         self.pheromone = {n: np.full(d.n_dims, 1.0 / d.n_dims) for n, d in self.space.items() if isinstance(d, Choice)}
 
     def _observe(self, trial: Trial) -> None:
+        if self.polisher is not None:
+            self.polisher.observe(self, trial)
         if not usable(trial):
             return  # failed and pruned ants leave no trail
         elite = ranked(self)[: self.archive]
@@ -77,7 +84,10 @@ class AntColonySearch(Searcher):
         weights = self._weights[: len(elite)] / self._weights[: len(elite)].sum()
         taken: set[str] = set()
         out = []
-        for _ in range(n):
+        for k in range(n):
+            if self.polisher is not None and self.polisher.due(self, k):
+                out.append(Suggestion(self.polisher.propose(self, self.rng, taken)))
+                continue
             guide = int(self.rng.choice(len(elite), p=weights))
             sigma = self.xi * np.abs(xs - xs[guide]).sum(axis=0) / (len(elite) - 1)
             x = xs[guide] + np.maximum(sigma, self.cube.widths / 2) * self.rng.standard_normal(self.cube.n_dims)
@@ -89,3 +99,14 @@ class AntColonySearch(Searcher):
                 x[block.start + int(self.rng.choice(len(trail), p=p / p.sum()))] = 1.0
             out.append(Suggestion(self.cube.propose(self, reflect(x), self.rng, taken)[1]))
         return out
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        if self.polisher is not None:
+            state["polish"] = self.polisher.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        if self.polisher is not None:
+            self.polisher.load_state_dict(state["polish"])
