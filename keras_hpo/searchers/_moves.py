@@ -33,7 +33,7 @@ from ..trial import Trial, TrialState
 if TYPE_CHECKING:
     from .base import Searcher
 
-__all__ = ["Cube", "Polish", "reflect", "coin", "usable", "ranked"]
+__all__ = ["Cube", "Polish", "reflect", "coin", "usable", "ranked", "collapsed"]
 
 _PROPOSE_TRIES = 12
 _MODEL_DIMS = 12  # the polishing step's quadratic model is fitted up to this many dimensions
@@ -56,9 +56,20 @@ def usable(trial: Trial) -> bool:
     return trial.state is TrialState.COMPLETE and trial.value is not None and math.isfinite(trial.value)
 
 
-def ranked(searcher: Searcher) -> list[Trial]:
-    """The searcher's usable trials, best (lowest loss) first; failed, pruned and non-finite ones are left out."""
-    return sorted(filter(usable, searcher.history), key=searcher.loss)
+def ranked(searcher: Searcher, since: int = 0) -> list[Trial]:
+    """The searcher's usable trials (told from the ``since``-th on), best (lowest loss) first; failed, pruned and
+    non-finite ones are left out."""
+    return sorted(filter(usable, searcher.history[since:]), key=searcher.loss)
+
+
+def collapsed(cube: Cube, xs: np.ndarray, tol: float) -> bool:
+    """Whether a population (encoded rows ``xs``) has converged: its spread (std) on every numeric dimension at
+    most ``tol``, or one level for integers. A population method then only resamples one point; IPOP-style
+    searchers restart it (Auger & Hansen, 2005) while polishing carries on refining the best."""
+    if len(xs) < 2 or not len(cube.numeric):
+        return False
+    spread = np.asarray(xs)[:, cube.numeric].std(axis=0)
+    return bool(np.all(spread <= np.maximum(tol, cube.widths[cube.numeric])))
 
 
 class Cube:

@@ -92,6 +92,8 @@ BAD_OPTIONS = [
     ("tabu", {"tenure": 0}, "tenure"), ("tabu", {"shrink": 0}, "shrink"), ("tabu", {"radius": -1}, "radius"),
     ("pso", {"particles": 0}, "particles"), ("pso", {"max_velocity": 0}, "max_velocity"),
     ("pso", {"inertia": -1}, "inertia"), ("pso", {"craziness": 2.0}, "craziness"), ("tabu", {"redraw": -0.1}, "redraw"),
+    *((name, {"polish": bad}, "polish") for name in NAMES for bad in (1.0, -0.1, True, "yes")),
+    ("ant_colony", {"restart": 1.0}, "restart"), ("ant_colony", {"restart": -1e-3}, "restart"),
 ]
 
 
