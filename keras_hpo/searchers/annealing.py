@@ -15,6 +15,9 @@ that do not run along the axes and settles finely into the minimum it is in.
 After ``patience`` results without a new best the search reheats from the best
 point. Results from parallel workers are judged in the order they arrive.
 
+The best point is polished late in a run (``polish``, see ``_moves.Polish``); polishing steps are judged
+as moves like any other when they come back.
+
 >>> import keras_hpo as kh
 >>> space = {"x": kh.Float(-2, 2), "n": kh.Int(1, 9)}
 >>> result = kh.tune(lambda p: p["x"] ** 2 + abs(p["n"] - 4), space, progress=False,

@@ -9,6 +9,11 @@ all trails by ``evaporation`` and the archive lays fresh pheromone on the values
 it uses, weighted by rank (elite deposit). Trails never fall below ``floor`` times
 uniform, so no value is ruled out for good.
 
+When the archive has collapsed on one point (its spread below ``restart`` in every numeric dimension) a new
+colony starts with random ants and an archive twice as large (IPOP, Auger & Hansen 2005), leaving the region
+where the last one collapsed to polishing (``polish``, see ``_moves.Polish``), which refines the best point late
+in a run.
+
 >>> import keras_hpo as kh
 >>> space = {"x": kh.Float(-2, 2), "act": ["relu", "tanh", "elu"]}
 >>> result = kh.tune(lambda p: p["x"] ** 2 + (p["act"] != "elu"), space, progress=False,

@@ -9,6 +9,8 @@ point found is never lost and the rest keeps turning over. There are no
 generations: a child is bred whenever a worker is free, which makes the search
 asynchronous by construction.
 
+The best point is polished late in a run (``polish``, see ``_moves.Polish``): a memetic GA.
+
 >>> import keras_hpo as kh
 >>> space = {"x": kh.Float(-2, 2), "act": ["relu", "tanh"]}
 >>> result = kh.tune(lambda p: p["x"] ** 2 + (p["act"] == "tanh"), space, progress=False,

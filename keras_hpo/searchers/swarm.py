@@ -12,6 +12,8 @@ PSO), so a swarm that has converged with a coordinate in a wrong basin can still
 find the better one. Particles take turns as workers free up, each using
 the latest swarm best, so there is no generation barrier.
 
+The swarm's best point is polished late in a run (``polish``, see ``_moves.Polish``).
+
 >>> import keras_hpo as kh
 >>> space = {"x": kh.Float(-2, 2), "y": kh.Float(-2, 2), "act": ["relu", "tanh"]}
 >>> result = kh.tune(lambda p: p["x"] ** 2 + p["y"] ** 2 + (p["act"] == "tanh"), space,

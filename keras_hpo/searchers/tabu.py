@@ -14,6 +14,9 @@ step; after ``patience`` moves without a new best the search restarts with a fre
 step, alternately far from everything it has evaluated (diversification) and
 from the best point (intensification), with the tabu list kept.
 
+The best point is polished late in a run (``polish``, see ``_moves.Polish``); polishing steps count as
+neighbours of the current point when they come back.
+
 >>> import keras_hpo as kh
 >>> space = {"x": kh.Float(-2, 2), "opt": ["sgd", "adam"]}
 >>> result = kh.tune(lambda p: p["x"] ** 2 + (p["opt"] == "sgd"), space, progress=False,
