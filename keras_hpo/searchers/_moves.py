@@ -214,6 +214,7 @@ class Polish:
         self._losses: list[float] = []
         self._model_next = True                  # whether the next step comes from the quadratic model
         self._modelled = False                   # whether the last step did
+        self._centre: tuple[str, list[float]] | None = None  # key and place of the last model step
 
     @classmethod
     def make(cls, cube: Cube, share: float, initial: int) -> Polish | None:
@@ -263,11 +264,16 @@ class Polish:
             z = -np.asarray(self._mirror)
         elif self._model_next:
             z = self._model_step(searcher, x, dims)
+            self._model_next = False  # the model knows nothing new until a result is told: the rest of a batch samples
         self._modelled = z is not None and not self._mirrored
         if z is None:
             floor = self.cube.widths[dims] / 2  # an integer moves by one level at least now and then
             z = self.sigma * rng.standard_normal(len(dims))
             z = np.where(np.abs(z) < floor, floor * rng.standard_normal(len(dims)), z)
+            if not self._mirrored and self._centre is not None and self._centre[0] in self._flying \
+                    and len(self._centre[1]) == len(dims):
+                x = x.copy()
+                x[dims] = np.asarray(self._centre[1])  # the model's point is still out: sample around it
         self._mirror = None
         y = x.copy()
         y[dims] = reflect(x[dims] + z)
@@ -275,6 +281,8 @@ class Polish:
         key = self.cube.space.key(params)
         self._flying.add(key)
         self._last = (key, (y - x)[dims].tolist())
+        if self._modelled:
+            self._centre = (key, y[dims].tolist())
         return params
 
     def observe(self, searcher: Searcher, trial: Trial) -> None:
@@ -316,6 +324,7 @@ class Polish:
         return {"sigma": self.sigma, "flying": sorted(self._flying), "steps": self.steps, "successes": self.successes,
                 "credit": list(self.credit), "due": self._due, "mirror": self._mirror, "mirrored": self._mirrored,
                 "model_next": self._model_next, "modelled": self._modelled,
+                "centre": None if self._centre is None else list(self._centre),
                 "last": None if self._last is None else list(self._last)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -325,6 +334,7 @@ class Polish:
         self._mirror, self._mirrored = state["mirror"], bool(state["mirrored"])
         self._last = tuple(state["last"]) if state["last"] else None
         self._model_next, self._modelled = bool(state["model_next"]), bool(state["modelled"])
+        self._centre = tuple(state["centre"]) if state["centre"] else None
 
     def _model_step(self, searcher: Searcher, x: np.ndarray, dims: np.ndarray) -> np.ndarray | None:
         """The step to the minimum of a quadratic fitted to the trials nearest the best, within ``2 sigma sqrt(d)``.

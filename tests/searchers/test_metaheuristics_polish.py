@@ -171,3 +171,24 @@ def test_collapsed_means_every_numeric_spread_below_the_tolerance():
     assert not collapsed(cube, tight + np.array([[0, 0], [0, 0.5], [0, 0]]), 1e-3)  # an integer one level apart
     assert not collapsed(cube, tight[:1], 1e-3)
     assert math.isclose(cube.widths[1], 0.1)
+
+
+def test_with_the_model_step_still_out_the_next_polishing_step_samples_around_it():
+    """Parallel workers: a second polishing step asked before the model step's result is in does not repeat the
+    model's point (it is pending) but samples near it, at the current step size."""
+    space = kh.Space({"x": kh.Float(0, 1), "y": kh.Float(0, 1)})
+    fn = lambda p: float(3 * (p["x"] - 0.61) ** 2 + (p["y"] - 0.37) ** 2)  # noqa: E731
+    searcher = make("random", space)
+    polisher = Polish(Cube(space), start=0, sigma=0.1)
+    rng = np.random.default_rng(0)
+    for number in range(20):
+        params = {"x": 0.61 + 0.05 * rng.standard_normal(), "y": 0.37 + 0.05 * rng.standard_normal()}
+        trial = Trial(number, params, TrialState.COMPLETE, value=fn(params))
+        searcher.tell(trial)
+        polisher.observe(searcher, trial)
+    taken: set[str] = set()
+    first = polisher.propose(searcher, rng, taken)
+    polisher.sigma = 1e-4
+    second = polisher.propose(searcher, rng, taken)
+    assert first != second
+    assert math.dist((second["x"], second["y"]), (0.61, 0.37)) < 1e-3
