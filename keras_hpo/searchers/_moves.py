@@ -173,17 +173,23 @@ class Cube:
 
 
 class Polish:
-    """Late-phase local refinement of the best point: a (1+1)-ES on it, its step set by the 1/5 success rule.
+    """Late-phase local refinement of the best point: model-based trust-region steps and a (1+1)-ES.
 
     Population methods (genetic, ant colony, swarm) and tabu search locate a good basin well but settle into it
     slowly: their steps follow the spread of their population or a floor, so their regret stalls around
     1e-3..1e-8 where an evolution strategy converges geometrically. A memetic searcher (Moscato, 1989) hands
-    a share of its suggestions to a local search around the incumbent. This one is Rechenberg's (1+1)-ES:
-    a Gaussian step of size ``sigma`` on the incumbent's active numeric coordinates (categories kept); a
-    step that gives a new best widens ``sigma`` (x2), one that does not narrows it (x2^-1/4), which balances
-    at one success in five and lets ``sigma`` shrink geometrically, down to float precision, with no floor.
-    A failed step is followed by its mirror image (Brockhoff et al., 2010): near a minimum, the opposite step
-    is often the good one.
+    a share of its suggestions to a local search around the incumbent. This one moves only the incumbent's
+    active numeric coordinates (categories kept), in two kinds of steps:
+
+    - a model step, as in Powell's NEWUOA/BOBYQA: a quadratic fitted to the trials nearest the best (with its
+      categories) and a step to its minimum within a trust region of radius ``2 sigma sqrt(d)``; after it,
+      ``sigma`` follows the step's length (twice it after a success, half after a failure);
+    - after a failed model step, Rechenberg's (1+1)-ES: a Gaussian step of size ``sigma``; a new best widens
+      ``sigma`` (x2), a failure narrows it (x2^-1/4), balanced at one success in five, with no floor. A failed
+      step is followed by its mirror image (Brockhoff et al., 2010).
+
+    With steps still out (parallel workers), one model step is made until a result comes back; the other
+    polishing steps sample around the model's point.
 
     How many suggestions it takes is credit-based, as in adaptive operator selection: from the ``start``-th
     suggestion on, its share is the fraction of the recent improvement of the best value (decayed by 0.9 per
