@@ -32,6 +32,8 @@ group under the shared lock, the others niced and marked ``--untimed``::
     flock /work/wt/timing.lock python3 benchmarks/bandit_keras.py --seeds 11 --methods hyperband kerastuner_hyperband --append
     flock /work/wt/timing.lock python3 benchmarks/bandit_keras.py --seeds 11 --methods hyperband asha --append
     nice -n 15 python3 benchmarks/bandit_keras.py --seeds 11 --methods random+median random --untimed --append
+    nice -n 15 python3 benchmarks/bandit_keras.py --seeds 41 --methods random+median random --untimed --append \
+        --out bandit_keras_pruner   # the pruner's defaults of 30 Nov (seeds 41-43), kept apart from the old rows
     nice -n 15 python3 benchmarks/bandit_keras.py --seeds 11 --methods successive_halving --untimed --append
     python3 benchmarks/bandit_keras.py --table-from results/bandit_keras.jsonl   # the table again
 
