@@ -45,6 +45,9 @@ _GROW = 2.0  # step factor after a success; a failure divides by its fourth root
 class SimulatedAnnealing(Searcher):
     """Metropolis acceptance on loss ranks, geometric cooling, a move distribution adapted by success."""
 
+    #: studies stored before these options existed resume with them off (``Searcher.options_added``)
+    options_added = {"polish": 0.0, "jump": 0.0}
+
     def __init__(self, *, temperature: float = 0.1, cooling: float = 0.96, step: float = 0.1,
                  min_step: float = 1e-12, patience: int = 40, reheat: float = 0.5, jump: float = 0.1,
                  n_initial: int = 8, polish: float = 0.5) -> None:

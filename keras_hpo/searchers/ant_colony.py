@@ -39,6 +39,9 @@ _LEFT = 0.02  # half-width (unit cube, per coordinate) of the region a collapsed
 class AntColonySearch(Searcher):
     """ACO_R for numbers plus evaporating, elite-deposited pheromone trails for categorical values."""
 
+    #: studies stored before these options existed resume with them off (``Searcher.options_added``)
+    options_added = {"polish": 0.0, "restart": 0.0}
+
     def __init__(self, *, archive: int = 16, q: float = 0.1, xi: float = 0.85, evaporation: float = 0.1,
                  floor: float = 0.1, n_initial: int | None = None, polish: float = 0.5,
                  restart: float = 1e-3) -> None:

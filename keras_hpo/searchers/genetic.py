@@ -33,6 +33,9 @@ from .base import Searcher
 class GeneticSearch(Searcher):
     """Tournament selection, SBX/uniform crossover, spread-scaled mutation and elitism, steady state."""
 
+    #: studies stored before these options existed resume with them off (``Searcher.options_added``)
+    options_added = {"polish": 0.0}
+
     def __init__(self, *, population: int = 16, elite: int | None = None, tournament: int = 3, crossover: float = 0.9,
                  eta: float = 10.0, mutation: float = 0.5, min_mutation: float = 0.01,
                  p_switch: float | None = None, polish: float = 0.5) -> None:

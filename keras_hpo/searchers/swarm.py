@@ -36,6 +36,9 @@ from .base import Searcher
 class ParticleSwarm(Searcher):
     """Global-best PSO with velocity clamping and craziness; choices by rounding their one-hot block."""
 
+    #: studies stored before these options existed resume with them off (``Searcher.options_added``)
+    options_added = {"polish": 0.0, "craziness": 0.0}
+
     def __init__(self, *, particles: int = 8, inertia: float = 0.6, cognitive: float = 1.49618,
                  social: float = 1.49618, max_velocity: float = 0.1, craziness: float = 0.05,
                  polish: float = 0.5) -> None:

@@ -43,6 +43,9 @@ _RESTART_POOL = 16
 class TabuSearch(Searcher):
     """Best-neighbour moves with a tabu list of recent points, aspiration by the best, and restarts."""
 
+    #: studies stored before these options existed resume with them off (``Searcher.options_added``)
+    options_added = {"polish": 0.0, "redraw": 0.0}
+
     def __init__(self, *, neighbours: int = 6, step: float = 0.15, min_step: float = 0.005, shrink: float = 0.6,
                  tenure: int = 12, radius: float = 0.25, patience: int = 8, redraw: float | None = None,
                  n_initial: int = 8, polish: float = 0.5) -> None:
