@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..space import Float, Int, Space
 from ..trial import Trial, TrialState
-
-if TYPE_CHECKING:
-    from .base import Searcher
+from .base import Searcher
 
 __all__ = ["Cube", "Polish", "reflect", "coin", "usable", "ranked", "collapsed"]
 
@@ -387,3 +385,22 @@ class Polish:
         z = step * h
         length = float(np.linalg.norm(z))
         return z * (radius / length) if length > radius else z
+
+
+class Polished(Searcher):
+    """A searcher with a ``polisher`` (``Polish.make``, None when off): its state is kept under "polish"."""
+
+    polisher: Polish | None = None
+    #: studies stored before ``polish`` existed resume with it off (``Searcher.options_added``)
+    options_added = {"polish": 0.0}
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        if self.polisher is not None:
+            state["polish"] = self.polisher.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        if self.polisher is not None:
+            self.polisher.load_state_dict(state["polish"])

@@ -28,25 +28,22 @@ as moves like any other when they come back.
 
 from __future__ import annotations
 
-from typing import Any
-
 import bisect
 import math
 
 import numpy as np
 
 from ..trial import Suggestion, Trial
-from ._moves import Cube, Polish, coin, reflect, usable
-from .base import Searcher
+from ._moves import Cube, Polish, Polished, coin, reflect, usable
 
 _GROW = 2.0  # step factor after a success; a failure divides by its fourth root (balanced at one in five)
 
 
-class SimulatedAnnealing(Searcher):
+class SimulatedAnnealing(Polished):
     """Metropolis acceptance on loss ranks, geometric cooling, a move distribution adapted by success."""
 
     #: studies stored before these options existed resume with them off (``Searcher.options_added``)
-    options_added = {"polish": 0.0, "jump": 0.0}
+    options_added = {**Polished.options_added, "jump": 0.0}
 
     def __init__(self, *, temperature: float = 0.1, cooling: float = 0.96, step: float = 0.1,
                  min_step: float = 1e-12, patience: int = 40, reheat: float = 0.5, jump: float = 0.1,
@@ -175,13 +172,3 @@ class SimulatedAnnealing(Searcher):
                 y[numeric[int(self.rng.integers(len(numeric)))]] = self.rng.random()
         return y
 
-    def state_dict(self) -> dict[str, Any]:
-        state = super().state_dict()
-        if self.polisher is not None:
-            state["polish"] = self.polisher.state_dict()
-        return state
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        super().load_state_dict(state)
-        if self.polisher is not None:
-            self.polisher.load_state_dict(state["polish"])

@@ -24,23 +24,20 @@ in a run.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..space import Choice
 from ..trial import Suggestion, Trial
-from ._moves import Cube, Polish, collapsed, ranked, reflect, usable
-from .base import Searcher
+from ._moves import Cube, Polish, Polished, collapsed, ranked, reflect, usable
 
 _LEFT = 0.02  # half-width (unit cube, per coordinate) of the region a collapsed colony leaves to polishing
 
 
-class AntColonySearch(Searcher):
+class AntColonySearch(Polished):
     """ACO_R for numbers plus evaporating, elite-deposited pheromone trails for categorical values."""
 
     #: studies stored before these options existed resume with them off (``Searcher.options_added``)
-    options_added = {"polish": 0.0, "restart": 0.0}
+    options_added = {**Polished.options_added, "restart": 0.0}
 
     def __init__(self, *, archive: int = 16, q: float = 0.1, xi: float = 0.85, evaporation: float = 0.1,
                  floor: float = 0.1, n_initial: int | None = None, polish: float = 0.5,
@@ -148,13 +145,3 @@ class AntColonySearch(Searcher):
             out.append(Suggestion(self.cube.propose(self, reflect(x), self.rng, taken)[1]))
         return out
 
-    def state_dict(self) -> dict[str, Any]:
-        state = super().state_dict()
-        if self.polisher is not None:
-            state["polish"] = self.polisher.state_dict()
-        return state
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        super().load_state_dict(state)
-        if self.polisher is not None:
-            self.polisher.load_state_dict(state["polish"])

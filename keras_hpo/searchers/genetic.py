@@ -21,20 +21,14 @@ The best point is polished late in a run (``polish``, see ``_moves.Polish``): a 
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..trial import Suggestion, Trial
-from ._moves import Cube, Polish, ranked, usable
-from .base import Searcher
+from ._moves import Cube, Polish, Polished, ranked, usable
 
 
-class GeneticSearch(Searcher):
+class GeneticSearch(Polished):
     """Tournament selection, SBX/uniform crossover, spread-scaled mutation and elitism, steady state."""
-
-    #: studies stored before these options existed resume with them off (``Searcher.options_added``)
-    options_added = {"polish": 0.0}
 
     def __init__(self, *, population: int = 16, elite: int | None = None, tournament: int = 3, crossover: float = 0.9,
                  eta: float = 10.0, mutation: float = 0.5, min_mutation: float = 0.01,
@@ -102,16 +96,6 @@ class GeneticSearch(Searcher):
         if self.polisher is not None:
             self.polisher.observe(self, trial)
 
-    def state_dict(self) -> dict[str, Any]:
-        state = super().state_dict()
-        if self.polisher is not None:
-            state["polish"] = self.polisher.state_dict()
-        return state
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        super().load_state_dict(state)
-        if self.polisher is not None:
-            self.polisher.load_state_dict(state["polish"])
 
     def _select(self, losses: np.ndarray) -> int:
         """Tournament: the best of ``tournament`` members drawn at random."""

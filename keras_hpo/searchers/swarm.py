@@ -29,15 +29,14 @@ from typing import Any
 import numpy as np
 
 from ..trial import Suggestion, Trial
-from ._moves import Cube, Polish, ranked, usable
-from .base import Searcher
+from ._moves import Cube, Polish, Polished, ranked, usable
 
 
-class ParticleSwarm(Searcher):
+class ParticleSwarm(Polished):
     """Global-best PSO with velocity clamping and craziness; choices by rounding their one-hot block."""
 
     #: studies stored before these options existed resume with them off (``Searcher.options_added``)
-    options_added = {"polish": 0.0, "craziness": 0.0}
+    options_added = {**Polished.options_added, "craziness": 0.0}
 
     def __init__(self, *, particles: int = 8, inertia: float = 0.6, cognitive: float = 1.49618,
                  social: float = 1.49618, max_velocity: float = 0.1, craziness: float = 0.05,
@@ -128,8 +127,6 @@ class ParticleSwarm(Searcher):
             "born": self._born.tolist(), "turn": self._turn,
             "flying": {k: [i, x.tolist()] for k, (i, x) in self._flying.items()},
         }
-        if self.polisher is not None:
-            state["polish"] = self.polisher.state_dict()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -140,5 +137,3 @@ class ParticleSwarm(Searcher):
         self.best_losses = np.array([np.inf if v is None else v for v in swarm["best_losses"]])
         self._born, self._turn = np.array(swarm["born"], dtype=bool), swarm["turn"]
         self._flying = {k: (i, np.array(x)) for k, (i, x) in swarm["flying"].items()}
-        if self.polisher is not None:
-            self.polisher.load_state_dict(state["polish"])

@@ -33,18 +33,17 @@ from typing import Any
 import numpy as np
 
 from ..trial import Suggestion, Trial
-from ._moves import Cube, Polish, usable
-from .base import Searcher
+from ._moves import Cube, Polish, Polished, usable
 
 _TABU_TRIES = 10
 _RESTART_POOL = 16
 
 
-class TabuSearch(Searcher):
+class TabuSearch(Polished):
     """Best-neighbour moves with a tabu list of recent points, aspiration by the best, and restarts."""
 
     #: studies stored before these options existed resume with them off (``Searcher.options_added``)
-    options_added = {"polish": 0.0, "redraw": 0.0}
+    options_added = {**Polished.options_added, "redraw": 0.0}
 
     def __init__(self, *, neighbours: int = 6, step: float = 0.15, min_step: float = 0.005, shrink: float = 0.6,
                  tenure: int = 12, radius: float = 0.25, patience: int = 8, redraw: float | None = None,
@@ -154,13 +153,3 @@ class TabuSearch(Searcher):
         gaps = [np.min(np.linalg.norm(visited - self.cube.encode(p), axis=1)) for p in pool]
         return pool[int(np.argmax(gaps))]
 
-    def state_dict(self) -> dict[str, Any]:
-        state = super().state_dict()
-        if self.polisher is not None:
-            state["polish"] = self.polisher.state_dict()
-        return state
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        super().load_state_dict(state)
-        if self.polisher is not None:
-            self.polisher.load_state_dict(state["polish"])

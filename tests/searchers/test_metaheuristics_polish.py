@@ -47,19 +47,25 @@ def test_polishing_reaches_float_precision_on_a_shifted_camel(name):
     assert plain > 1e-9
 
 
+def _polisher_told_around(space, fn, centre):
+    """A random searcher and a polisher both told 20 trials scattered (sd 0.05) around ``centre``."""
+    searcher = make("random", space)
+    polisher = Polish(Cube(space), start=0, sigma=0.1)
+    rng = np.random.default_rng(0)
+    for number in range(20):
+        params = {"x": centre[0] + 0.05 * rng.standard_normal(), "y": centre[1] + 0.05 * rng.standard_normal()}
+        trial = Trial(number, params, TrialState.COMPLETE, value=fn(params))
+        searcher.tell(trial)
+        polisher.observe(searcher, trial)
+    return searcher, polisher, rng
+
+
 def test_the_model_step_jumps_to_the_minimum_of_a_quadratic():
     """Near a smooth minimum, the trust-region step to the fitted quadratic's minimiser lands on it at once."""
     space = kh.Space({"x": kh.Float(0, 1), "y": kh.Float(0, 1)})
     target = np.array([0.61, 0.37])
     fn = lambda p: float(3 * (p["x"] - 0.61) ** 2 + (p["y"] - 0.37) ** 2 + (p["x"] - 0.61) * (p["y"] - 0.37))  # noqa: E731
-    searcher = make("random", space)
-    polisher = Polish(Cube(space), start=0, sigma=0.1)
-    rng = np.random.default_rng(0)
-    for number in range(20):
-        params = {"x": 0.61 + 0.05 * rng.standard_normal(), "y": 0.37 + 0.05 * rng.standard_normal()}
-        trial = Trial(number, params, TrialState.COMPLETE, value=fn(params))
-        searcher.tell(trial)
-        polisher.observe(searcher, trial)
+    searcher, polisher, rng = _polisher_told_around(space, fn, (0.61, 0.37))
     params = polisher.propose(searcher, rng, set())
     assert np.allclose([params["x"], params["y"]], target, atol=1e-9)
 
@@ -178,14 +184,7 @@ def test_with_the_model_step_still_out_the_next_polishing_step_samples_around_it
     model's point (it is pending) but samples near it, at the current step size."""
     space = kh.Space({"x": kh.Float(0, 1), "y": kh.Float(0, 1)})
     fn = lambda p: float(3 * (p["x"] - 0.61) ** 2 + (p["y"] - 0.37) ** 2)  # noqa: E731
-    searcher = make("random", space)
-    polisher = Polish(Cube(space), start=0, sigma=0.1)
-    rng = np.random.default_rng(0)
-    for number in range(20):
-        params = {"x": 0.61 + 0.05 * rng.standard_normal(), "y": 0.37 + 0.05 * rng.standard_normal()}
-        trial = Trial(number, params, TrialState.COMPLETE, value=fn(params))
-        searcher.tell(trial)
-        polisher.observe(searcher, trial)
+    searcher, polisher, rng = _polisher_told_around(space, fn, (0.61, 0.37))
     taken: set[str] = set()
     first = polisher.propose(searcher, rng, taken)
     polisher.sigma = 1e-4
