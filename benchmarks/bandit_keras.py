@@ -19,10 +19,11 @@ epochs=27)``, validation accuracy maximised. Methods:
   (compiled as our adapter compiles it; KerasTuner then fits it as it does).
 
 Recorded per run: wall time, epochs trained in all (continued trials count
-the epochs they added; KerasTuner's counted by a callback), trials, best
+the epochs they added; KerasTuner's counted by a callback), trials (ours: and
+how many started a new model), best
 validation accuracy, the test accuracy of the best model each tool hands
 back (``result.best_model()``, ``tuner.get_best_models(1)[0]``), the load
-average before and after, and the process (``run``): ratios compare runs of
+average before and after, the library's folder (``code``) and the process (``run``): ratios compare runs of
 the same process, which run one after another in a rotating order.
 TensorFlow runs on one thread each way for every method.
 
@@ -32,6 +33,8 @@ group under the shared lock, the others niced and marked ``--untimed``::
     flock /work/wt/timing.lock python3 benchmarks/bandit_keras.py --seeds 11 --methods hyperband kerastuner_hyperband --append
     flock /work/wt/timing.lock python3 benchmarks/bandit_keras.py --seeds 11 --methods hyperband asha --append
     nice -n 15 python3 benchmarks/bandit_keras.py --seeds 11 --methods random+median random --untimed --append
+    nice -n 15 python3 benchmarks/bandit_keras.py --seeds 41 --methods random+median random --untimed --append \
+        --out bandit_keras_pruner   # the pruner's defaults of 30 Nov (seeds 41-43), kept apart from the old rows
     nice -n 15 python3 benchmarks/bandit_keras.py --seeds 11 --methods successive_halving --untimed --append
     python3 benchmarks/bandit_keras.py --table-from results/bandit_keras.jsonl   # the table again
 
@@ -102,6 +105,7 @@ def run_ours(method: str, seed: int, data: tuple, test: tuple, epochs_budget: fl
     _, test_accuracy = model.evaluate(*test, verbose=0)
     return {"wall": wall, "epochs": sum(trial_cost(t, by_number) for t in result.records), "trials": len(result.records),
             "pruned": sum(t.state is kh.TrialState.PRUNED for t in result.records),
+            "new_models": sum(t.resume_from is None for t in result.records),  # each pays a new model's fixed cost
             "best_val": result.best_value, "test": float(test_accuracy), "best_budget": result.best_trial.budget}
 
 
@@ -182,7 +186,7 @@ def run_seed(seed: int, methods: list[str], log) -> list[dict]:
         else:
             row = run_ours(method, seed, data, test, epochs_budget)
         row.update(method=method, seed=seed, load=[before, load()], ended=time.strftime("%H:%M:%S", time.gmtime()),
-                   timed=TIMED, run=RUN)
+                   timed=TIMED, run=RUN, code=os.path.dirname(os.path.dirname(kh.__file__)))
         rows.append(row)
         log(json.dumps(row))
     return rows

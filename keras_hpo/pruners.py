@@ -11,6 +11,19 @@ as a trial no better than the worst complete one (``Searcher._learned``).
   ``MedianPruner``): stop a trial whose best value so far is worse than the
   median of the completed trials' values at the same epoch, once
   ``warmup_steps`` epochs have passed and ``min_trials`` trials have completed.
+  The defaults, ``warmup_steps=1`` and ``min_trials=3``, judge a trial from its
+  second epoch (the first mostly reflects the initialisation and the learning
+  rate's first steps) against at least three completed trials: three is the
+  smallest sample whose median is one of its values (Ray Tune's
+  ``MedianStoppingRule(min_samples_required=3)``; Optuna waits for 5 and judges
+  from the first step). Every trial before the third completes trains in full,
+  so ``min_trials`` sets a floor on the epochs saved: with the earlier 5 of 16
+  trials, pruning could never go below 31% of the epochs. Piloted offline on
+  recorded curves (``benchmarks/pruner_replay.py``): on a digits MLP (16 trials,
+  27 epochs) 0.43x plain random's epochs against 0.56x for warm-up 2 and 5
+  trials, the best trial kept on 8 of 8 pilot seeds. Fewer references prune
+  more and, on curves whose final rank is unrelated to their early rank, lose
+  the best more often: raise both where late bloomers matter.
 - ``PercentilePruner``: the same with another percentile: ``percentile=25``
   keeps only trials whose best so far is within the best quarter at that epoch.
 - ``PatiencePruner``: stop a trial whose own value has not improved by
@@ -102,7 +115,7 @@ class PercentilePruner(Pruner):
     ``min_trials`` completed trials reached the step.
     """
 
-    def __init__(self, percentile: float = 25.0, *, warmup_steps: int = 2, min_trials: int = 5) -> None:
+    def __init__(self, percentile: float = 25.0, *, warmup_steps: int = 1, min_trials: int = 3) -> None:
         self.percentile = percentile
         self.warmup_steps = warmup_steps
         self.min_trials = min_trials
@@ -125,7 +138,7 @@ class PercentilePruner(Pruner):
 class MedianPruner(PercentilePruner):
     """The median stopping rule: stop a trial whose best so far is worse than the median of completed trials at that step."""
 
-    def __init__(self, *, warmup_steps: int = 2, min_trials: int = 5) -> None:
+    def __init__(self, *, warmup_steps: int = 1, min_trials: int = 3) -> None:
         super().__init__(50.0, warmup_steps=warmup_steps, min_trials=min_trials)
 
     def __repr__(self) -> str:

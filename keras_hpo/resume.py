@@ -7,6 +7,13 @@ lists every difference in one ``ResumeMismatch``. What only says how long to go
 on (``max_trials``, ``timeout``, ``target``, ``n_jobs``, ...) may change; so may
 ``seed=None`` (it means "the stored seed").
 
+Options the caller did not give take the stored study's values
+(``with_stored_options``): a newer keras_hpo whose defaults changed, or which
+added an option (declared in the searcher's ``options_added`` with the value that
+behaves as before), goes on with the experiment as it was started, instead of
+refusing to resume or changing the method halfway. Options the caller gives
+must still match.
+
 ``replay`` rebuilds the searcher: the store keeps the searcher's state with the
 number of trials it had been told when the state was saved. The searcher is told
 those trials again, given the saved state, then told the trials finished after it,
@@ -15,6 +22,7 @@ which is exactly the sequence it lived through.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -23,11 +31,57 @@ from .errors import ResumeMismatch
 from .space import Space
 from .trial import Trial
 
-__all__ = ["check_resume", "replay"]
+__all__ = ["check_resume", "replay", "with_stored_options"]
+
+
+_SCALARS = (bool, int, float, str, type(None))
+
+
+def _given_names(searcher: Any) -> set[str]:
+    """The constructor options the caller wrote out (the others are defaults)."""
+    args, kwargs = getattr(searcher, "_init_args", ((), {}))
+    try:
+        bound = inspect.signature(type(searcher).__init__).bind_partial(searcher, *args, **kwargs)
+    except TypeError:
+        return set(kwargs)
+    names = set(list(bound.arguments)[1:])
+    for name, parameter in bound.signature.parameters.items():
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD and name in bound.arguments:
+            names |= set(bound.arguments[name])
+    return names
+
+
+def stored_options(info: dict, searcher: Any) -> dict | None:
+    """The stored study's method options, with the value of every option added since (``options_added``)."""
+    if info.get("method_options") is None:
+        return None
+    return {**getattr(searcher, "options_added", {}), **info["method_options"]}
+
+
+def with_stored_options(searcher: Any, info: dict, method: str) -> Any:
+    """``searcher`` rebuilt so that every option the caller did not give has the stored study's value.
+
+    Only plain values (numbers, strings, flags) are taken over; a nested searcher or a callable that differs is
+    left to ``check_resume`` to report.
+    """
+    stored = stored_options(info, searcher)
+    if stored is None or info["method"] != method:
+        return searcher
+    given = searcher.options()
+    written = _given_names(searcher)
+    adopt = {name: stored[name] for name, value in given.items()
+             if name not in written and name in stored and stored[name] != value
+             and isinstance(stored[name], _SCALARS) and isinstance(value, _SCALARS)}
+    if not adopt:
+        return searcher
+    args, kwargs = searcher._init_args
+    rebuilt = type(searcher)(*args, **{**kwargs, **adopt})
+    rebuilt.pruner, rebuilt.run_has_limit = searcher.pruner, searcher.run_has_limit
+    return rebuilt
 
 
 def check_resume(info: dict, *, space: Space, method: str, method_options: dict, direction: str, metric: str | None,
-                 seed: int | None, storage: str | None) -> None:
+                 seed: int | None, storage: str | None, options_added: dict | None = None) -> None:
     """``ResumeMismatch`` listing every way the given options differ from the stored study ``info``."""
     differences = []
     if info["metric"] != metric:
@@ -43,7 +97,7 @@ def check_resume(info: dict, *, space: Space, method: str, method_options: dict,
         differences.append(f"method: the study was run with method={info['method']!r}, not {method!r}")
     elif info.get("method_options") is not None:
         given = json.loads(json.dumps(method_options))
-        stored = info["method_options"]
+        stored = {**(options_added or {}), **info["method_options"]}
         changed = sorted(k for k in set(stored) | set(given) if stored.get(k) != given.get(k))
         if changed:
             shown = "; ".join(f"{k}={stored.get(k)!r} stored, {given.get(k)!r} given" for k in changed)

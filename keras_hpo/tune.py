@@ -35,7 +35,7 @@ from .paths import artifacts_dir, check_study_name
 from .pruners import make_pruner
 from .quiet import native_log_filter
 from .result import TuneResult
-from .resume import check_resume, replay
+from .resume import check_resume, replay, with_stored_options
 from .space import Space
 from .storage import Store
 from .store_file import problems_named
@@ -174,9 +174,11 @@ def tune(
                               "command line) or give another study name")
         if info is None:
             seed = secrets.randbelow(2**31) if seed is None else seed
-        else:
+        else:  # options left to their defaults go on as the study began, even if a newer release changed them
+            searcher = with_stored_options(searcher, info, method_name)
+            method_options = searcher.options()
             check_resume(info, space=space, method=method_name, method_options=method_options, direction=direction,
-                         metric=metric, seed=seed, storage=storage)
+                         metric=metric, seed=seed, storage=storage, options_added=searcher.options_added)
             seed = info["seed"]
         if callable(getattr(searcher, "plan", None)):  # method="auto" chooses from the limits and the workers
             searcher.plan(max_trials=max_trials, timeout=timeout, n_workers=executor_.n_workers)

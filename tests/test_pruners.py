@@ -46,6 +46,50 @@ def test_maximised_metrics_are_judged_the_right_way_round():
     assert pruner.report(6, 1, 0.84) is kh.Decision.STOP
 
 
+def replay(pruner, curves):
+    """``pruner`` on loss curves in order, as serial ``tune`` runs trials: steps used, and which trials completed."""
+    pruner.setup("min")
+    used, completed = 0, []
+    for number, curve in enumerate(curves):
+        stop = next((step for step, v in enumerate(curve, 1) if pruner.report(number, step, v) is kh.Decision.STOP),
+                    len(curve))
+        used += stop
+        state = kh.TrialState.COMPLETE if stop == len(curve) else kh.TrialState.PRUNED
+        completed += [number] if state is kh.TrialState.COMPLETE else []
+        pruner.tell(kh.Trial(number, {}, state, value=curve[stop - 1], curve=list(curve[:stop])))
+    return used, completed
+
+
+# 16 trials of 10 epochs in a fixed order: fifteen ordinary curves (loss levels 0-14, their ranks never change), and
+# one slow starter (number 7), the worst of all after one epoch and the best from the second on
+ORDINARY = [[0.1 + 0.05 * level + 0.5 / t for t in range(1, 11)] for level in (10, 0, 1, 13, 6, 8, 7, 5, 2, 12, 11, 3,
+                                                                                 4, 9, 14)]
+CURVES = ORDINARY[:7] + [[0.05 + 1.0 / t ** 2 for t in range(1, 11)]] + ORDINARY[7:]
+
+
+def test_median_defaults_judge_from_the_second_epoch_after_three_completed_trials():
+    pruner = MedianPruner()
+    assert (pruner.warmup_steps, pruner.min_trials) == (1, 3)
+    assert (PercentilePruner().warmup_steps, PercentilePruner().min_trials) == (1, 3)
+    pruner.setup("min")
+    for number in range(2):
+        pruner.tell(done(number, [1.0, 0.5, 0.4]))
+    assert pruner.report(10, 2, 9.0) is kh.Decision.CONTINUE   # two completed trials are not enough
+    pruner.tell(done(2, [1.0, 0.5, 0.4]))
+    assert pruner.report(11, 1, 9.0) is kh.Decision.CONTINUE   # the first epoch is never judged
+    assert pruner.report(11, 2, 0.6) is kh.Decision.STOP       # from the second on, against three completed trials
+
+
+def test_median_defaults_use_half_the_epochs_and_keep_a_slow_starting_best():
+    full = sum(len(c) for c in CURVES)
+    used, completed = replay(MedianPruner(), CURVES)
+    assert 7 in completed and used <= full / 2, (used, completed)
+    # what each default buys: judging the first epoch loses the slow starter; the old 2 warm-up epochs and
+    # 5 completed trials cost more than half the epochs
+    assert 7 not in replay(MedianPruner(warmup_steps=0), CURVES)[1]
+    assert replay(MedianPruner(warmup_steps=2, min_trials=5), CURVES)[0] > full / 2
+
+
 def test_percentile_keeps_only_the_best_quarter():
     pruner = PercentilePruner(25, warmup_steps=0, min_trials=4)
     pruner.setup("min")

@@ -135,3 +135,43 @@ def test_a_crash_then_resume_gives_the_trials_of_an_uninterrupted_run(tmp_path, 
     monkeypatch.setattr(Store, "save", real)
     resumed = run(str(tmp_path / "cut.db"), resume=True)
     assert [(t.params, t.budget) for t in resumed.records] == [(t.params, t.budget) for t in whole.records]
+
+
+def _as_if_stored_by_an_older_release(db, drop, set_=None):
+    """Edit the stored study as a release without the options ``drop`` (and with ``set_`` defaults) would have saved it."""
+    with sqlite3.connect(db) as con:
+        options, state = con.execute("SELECT method_options, searcher_state FROM studies").fetchone()
+        options, state = json.loads(options), json.loads(state)
+        for name in drop:
+            options.pop(name)
+            state.pop(name, None)
+        options.update(set_ or {})
+        con.execute("UPDATE studies SET method_options = ?, searcher_state = ?", (json.dumps(options), json.dumps(state)))
+
+
+@pytest.mark.parametrize("method, drop", [
+    ("annealing", ["polish", "jump"]), ("tabu", ["polish", "redraw"]), ("pso", ["polish", "craziness"]),
+    ("genetic", ["polish"]), ("ant_colony", ["polish", "restart"]),
+])
+def test_a_study_stored_before_an_option_existed_resumes_with_it_off(tmp_path, method, drop):
+    db = str(tmp_path / "r.db")
+    _first(db, method=method, max_trials=12)
+    _as_if_stored_by_an_older_release(db, drop, {"min_step": 1e-7} if method == "annealing" else None)
+    result = _resume(db, method=method, max_trials=20)
+    assert len(result.records) == 20
+    options = result.searcher.options()
+    assert all(options[name] == type(result.searcher).options_added[name] for name in drop)
+    if method == "annealing":
+        assert options["min_step"] == 1e-7  # a default changed since: the study keeps the one it began with
+    with sqlite3.connect(db) as con:
+        stored = json.loads(con.execute("SELECT method_options FROM studies").fetchone()[0])
+    assert not set(drop) & set(stored)  # the record of the study is not rewritten
+
+
+def test_an_option_the_caller_gives_must_still_match_the_stored_study(tmp_path):
+    db = str(tmp_path / "r.db")
+    _first(db, method="annealing", max_trials=6)
+    _as_if_stored_by_an_older_release(db, ["polish"])
+    with pytest.raises(kh.ResumeMismatch, match="polish=0.0 stored, 0.5 given"):
+        _resume(db, method=kh.searchers.get("annealing", polish=0.5))
+    assert len(_resume(db, method=kh.searchers.get("annealing", polish=0.0), max_trials=8).records) == 8

@@ -15,6 +15,9 @@ that do not run along the axes and settles finely into the minimum it is in.
 After ``patience`` results without a new best the search reheats from the best
 point. Results from parallel workers are judged in the order they arrive.
 
+The best point is polished late in a run (``polish``, see ``_moves.Polish``); polishing steps are judged
+as moves like any other when they come back.
+
 >>> import keras_hpo as kh
 >>> space = {"x": kh.Float(-2, 2), "n": kh.Int(1, 9)}
 >>> result = kh.tune(lambda p: p["x"] ** 2 + abs(p["n"] - 4), space, progress=False,
@@ -31,18 +34,20 @@ import math
 import numpy as np
 
 from ..trial import Suggestion, Trial
-from ._moves import Cube, coin, reflect, usable
-from .base import Searcher
+from ._moves import Cube, Polish, Polished, coin, reflect, usable
 
 _GROW = 2.0  # step factor after a success; a failure divides by its fourth root (balanced at one in five)
 
 
-class SimulatedAnnealing(Searcher):
+class SimulatedAnnealing(Polished):
     """Metropolis acceptance on loss ranks, geometric cooling, a move distribution adapted by success."""
 
+    #: studies stored before these options existed resume with them off (``Searcher.options_added``)
+    options_added = {**Polished.options_added, "jump": 0.0}
+
     def __init__(self, *, temperature: float = 0.1, cooling: float = 0.96, step: float = 0.1,
-                 min_step: float = 1e-7, patience: int = 40, reheat: float = 0.5, jump: float = 0.1,
-                 n_initial: int = 8) -> None:
+                 min_step: float = 1e-12, patience: int = 40, reheat: float = 0.5, jump: float = 0.1,
+                 n_initial: int = 8, polish: float = 0.5) -> None:
         self.temperature = temperature  # start temperature: a move 10% of ranks worse is accepted w.p. exp(-0.1 / T)
         self.cooling = cooling          # geometric factor applied to the temperature after every result
         self.step = step                # start std of a numeric move in the unit cube
@@ -51,6 +56,7 @@ class SimulatedAnnealing(Searcher):
         self.reheat = reheat            # temperature after a reheat, as a fraction of the start temperature
         self.jump = jump                # chance that a move redraws one coordinate anywhere in its range
         self.n_initial = n_initial      # random points first; annealing starts from the best of them
+        self.polish = polish            # largest share of suggestions that, late on, refine the best point (0: never)
 
     def _validate(self) -> None:
         for name in ("temperature", "step"):
@@ -66,7 +72,9 @@ class SimulatedAnnealing(Searcher):
         for name in ("patience", "n_initial"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        Polish.check(self.polish)
         self.cube = Cube(self.space)
+        self.polisher = Polish.make(self.cube, self.polish, 4 * self.n_initial)
         # all of this is a function of the told trials (acceptance coins included), so resume replays it
         self.current: Trial | None = None
         self.best: Trial | None = None
@@ -85,6 +93,8 @@ class SimulatedAnnealing(Searcher):
         return self.temperature * self._heat
 
     def _observe(self, trial: Trial) -> None:
+        if self.polisher is not None:  # a polishing step is also judged as a move (so replaying the trials agrees)
+            self.polisher.observe(self, trial)
         self._heat *= self.cooling
         self._stale += 1
         if not usable(trial):
@@ -138,7 +148,13 @@ class SimulatedAnnealing(Searcher):
             return [Suggestion(self.space.sample(self.rng)) for _ in range(n)]
         x = self.cube.encode(self.current.params)
         taken: set[str] = set()
-        return [Suggestion(self.cube.propose(self, self._neighbour(x), self.rng, taken)[1]) for _ in range(n)]
+        out = []
+        for k in range(n):
+            if self.polisher is not None and self.polisher.due(self, k):
+                out.append(Suggestion(self.polisher.propose(self, self.rng, taken)))
+            else:
+                out.append(Suggestion(self.cube.propose(self, self._neighbour(x), self.rng, taken)[1]))
+        return out
 
     def _neighbour(self, x: np.ndarray) -> np.ndarray:
         """A move from ``x``: a correlated Gaussian step on the numbers, maybe one redrawn, maybe a category."""
@@ -155,3 +171,4 @@ class SimulatedAnnealing(Searcher):
             if self.rng.random() < self.jump:
                 y[numeric[int(self.rng.integers(len(numeric)))]] = self.rng.random()
         return y
+

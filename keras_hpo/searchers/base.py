@@ -66,6 +66,9 @@ class Searcher:
     run_has_limit = False
     #: set by ``tune``: a ``keras_hpo.pruners.Pruner`` that answers ``report``, or None
     pruner: Any = None
+    #: options added in a later release, each with the value that behaves as the releases before it did: a study
+    #: stored without a record of the option resumes with that value (``keras_hpo.resume``), so it goes on as it began
+    options_added: dict[str, Any] = {}
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Searcher:
         # the constructor's arguments, as given, for options(); subclasses' __init__ need do nothing for it

@@ -9,6 +9,8 @@ point found is never lost and the rest keeps turning over. There are no
 generations: a child is bred whenever a worker is free, which makes the search
 asynchronous by construction.
 
+The best point is polished late in a run (``polish``, see ``_moves.Polish``): a memetic GA.
+
 >>> import keras_hpo as kh
 >>> space = {"x": kh.Float(-2, 2), "act": ["relu", "tanh"]}
 >>> result = kh.tune(lambda p: p["x"] ** 2 + (p["act"] == "tanh"), space, progress=False,
@@ -22,16 +24,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..trial import Suggestion, Trial
-from ._moves import Cube, ranked, usable
-from .base import Searcher
+from ._moves import Cube, Polish, Polished, ranked, usable
 
 
-class GeneticSearch(Searcher):
+class GeneticSearch(Polished):
     """Tournament selection, SBX/uniform crossover, spread-scaled mutation and elitism, steady state."""
 
     def __init__(self, *, population: int = 16, elite: int | None = None, tournament: int = 3, crossover: float = 0.9,
                  eta: float = 10.0, mutation: float = 0.5, min_mutation: float = 0.01,
-                 p_switch: float | None = None) -> None:
+                 p_switch: float | None = None, polish: float = 0.5) -> None:
         self.population = population      # trials in the population; the first `population` are random
         self.elite = elite                # best trials kept in the population however old (default 3/4 of it)
         self.tournament = tournament      # contestants drawn per parent; larger = greedier selection
@@ -40,6 +41,7 @@ class GeneticSearch(Searcher):
         self.mutation = mutation          # mutation std per dimension, as a multiple of the population's std there
         self.min_mutation = min_mutation  # floor of the mutation std in the unit cube (keeps the search alive)
         self.p_switch = p_switch          # chance to re-draw each choice; default 1 / number of parameters
+        self.polish = polish              # largest share of children that, late on, refine the best instead (0: never)
 
     def _validate(self) -> None:
         if not isinstance(self.population, int) or self.population < 2:
@@ -55,7 +57,9 @@ class GeneticSearch(Searcher):
         for name in ("eta", "mutation", "min_mutation"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        Polish.check(self.polish)
         self.cube = Cube(self.space)
+        self.polisher = Polish.make(self.cube, self.polish, 2 * self.population)
         self._elite = self.elite if self.elite is not None else 3 * self.population // 4
         self._p_switch = self.p_switch if self.p_switch is not None else 1.0 / max(1, len(self.space))
 
@@ -76,7 +80,10 @@ class GeneticSearch(Searcher):
         sigma = np.maximum(self.mutation * xs.std(axis=0), np.maximum(self.min_mutation, self.cube.widths / 2))
         taken: set[str] = set()
         out = []
-        for _ in range(n):
+        for k in range(n):
+            if self.polisher is not None and self.polisher.due(self, k):
+                out.append(Suggestion(self.polisher.propose(self, self.rng, taken)))
+                continue
             i, j = self._select(losses), self._select(losses)
             child = xs[i]
             if self.rng.random() < self.crossover and i != j:
@@ -84,6 +91,11 @@ class GeneticSearch(Searcher):
             child = self.cube.mutate(child, self.rng, sigma, self._p_switch)
             out.append(Suggestion(self.cube.propose(self, child, self.rng, taken)[1]))
         return out
+
+    def _observe(self, trial: Trial) -> None:
+        if self.polisher is not None:
+            self.polisher.observe(self, trial)
+
 
     def _select(self, losses: np.ndarray) -> int:
         """Tournament: the best of ``tournament`` members drawn at random."""

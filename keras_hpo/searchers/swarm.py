@@ -12,6 +12,8 @@ PSO), so a swarm that has converged with a coordinate in a wrong basin can still
 find the better one. Particles take turns as workers free up, each using
 the latest swarm best, so there is no generation barrier.
 
+The swarm's best point is polished late in a run (``polish``, see ``_moves.Polish``).
+
 >>> import keras_hpo as kh
 >>> space = {"x": kh.Float(-2, 2), "y": kh.Float(-2, 2), "act": ["relu", "tanh"]}
 >>> result = kh.tune(lambda p: p["x"] ** 2 + p["y"] ** 2 + (p["act"] == "tanh"), space,
@@ -27,21 +29,25 @@ from typing import Any
 import numpy as np
 
 from ..trial import Suggestion, Trial
-from ._moves import Cube, ranked, usable
-from .base import Searcher
+from ._moves import Cube, Polish, Polished, ranked, usable
 
 
-class ParticleSwarm(Searcher):
+class ParticleSwarm(Polished):
     """Global-best PSO with velocity clamping and craziness; choices by rounding their one-hot block."""
 
+    #: studies stored before these options existed resume with them off (``Searcher.options_added``)
+    options_added = {**Polished.options_added, "craziness": 0.0}
+
     def __init__(self, *, particles: int = 8, inertia: float = 0.6, cognitive: float = 1.49618,
-                 social: float = 1.49618, max_velocity: float = 0.1, craziness: float = 0.05) -> None:
+                 social: float = 1.49618, max_velocity: float = 0.1, craziness: float = 0.05,
+                 polish: float = 0.5) -> None:
         self.particles = particles        # swarm size; each particle's first position is random
         self.inertia = inertia            # share of the previous velocity kept each turn
         self.cognitive = cognitive        # pull towards the particle's own best position
         self.social = social              # pull towards the swarm's best position
         self.max_velocity = max_velocity  # largest step per dimension and turn, in the unit cube
         self.craziness = craziness        # chance a flight also sends one coordinate anywhere (Kennedy & Eberhart, 1995)
+        self.polish = polish              # largest share of suggestions that, late on, refine the swarm best (0: never)
 
     def _validate(self) -> None:
         if not isinstance(self.particles, int) or self.particles < 1:
@@ -53,7 +59,9 @@ class ParticleSwarm(Searcher):
             raise ValueError(f"craziness must be a probability in [0, 1], got {self.craziness!r}")
         if not 0 < self.max_velocity <= 1:
             raise ValueError(f"max_velocity must be in (0, 1], got {self.max_velocity!r}")
+        Polish.check(self.polish)
         self.cube = Cube(self.space)
+        self.polisher = Polish.make(self.cube, self.polish, 4 * self.particles)
         shape = (self.particles, self.cube.n_dims)
         # where each particle is: not a function of the trials alone, so it goes into state_dict
         self.positions, self.velocities = np.zeros(shape), np.zeros(shape)
@@ -63,6 +71,8 @@ class ParticleSwarm(Searcher):
         self._flying: dict[str, tuple[int, np.ndarray]] = {}  # key of a pending point -> (particle, position)
 
     def _observe(self, trial: Trial) -> None:
+        if self.polisher is not None:
+            self.polisher.observe(self, trial)
         i, x = self._flying.pop(self.space.key(trial.params), (None, None))
         if i is None or not usable(trial):
             return
@@ -74,7 +84,10 @@ class ParticleSwarm(Searcher):
         swarm_best = self.cube.encode(best[0].params) if best else None
         taken: set[str] = set()
         out = []
-        for _ in range(n):
+        for k in range(n):
+            if self.polisher is not None and self.polisher.due(self, k):
+                out.append(Suggestion(self.polisher.propose(self, self.rng, taken)))
+                continue
             i, self._turn = self._turn, (self._turn + 1) % self.particles
             x = self._fly(i, swarm_best)
             x, params = self.cube.propose(self, x, self.rng, taken)

@@ -14,6 +14,9 @@ step; after ``patience`` moves without a new best the search restarts with a fre
 step, alternately far from everything it has evaluated (diversification) and
 from the best point (intensification), with the tabu list kept.
 
+The best point is polished late in a run (``polish``, see ``_moves.Polish``); polishing steps count as
+neighbours of the current point when they come back.
+
 >>> import keras_hpo as kh
 >>> space = {"x": kh.Float(-2, 2), "opt": ["sgd", "adam"]}
 >>> result = kh.tune(lambda p: p["x"] ** 2 + (p["opt"] == "sgd"), space, progress=False,
@@ -30,19 +33,21 @@ from typing import Any
 import numpy as np
 
 from ..trial import Suggestion, Trial
-from ._moves import Cube, usable
-from .base import Searcher
+from ._moves import Cube, Polish, Polished, usable
 
 _TABU_TRIES = 10
 _RESTART_POOL = 16
 
 
-class TabuSearch(Searcher):
+class TabuSearch(Polished):
     """Best-neighbour moves with a tabu list of recent points, aspiration by the best, and restarts."""
+
+    #: studies stored before these options existed resume with them off (``Searcher.options_added``)
+    options_added = {**Polished.options_added, "redraw": 0.0}
 
     def __init__(self, *, neighbours: int = 6, step: float = 0.15, min_step: float = 0.005, shrink: float = 0.6,
                  tenure: int = 12, radius: float = 0.25, patience: int = 8, redraw: float | None = None,
-                 n_initial: int = 8) -> None:
+                 n_initial: int = 8, polish: float = 0.5) -> None:
         self.neighbours = neighbours  # results gathered around the current point before each move
         self.step = step              # std of a numeric move in the unit cube (reset on restart)
         self.min_step = min_step      # floor of the step
@@ -52,6 +57,7 @@ class TabuSearch(Searcher):
         self.patience = patience      # moves without a new best before a diversification restart
         self.redraw = redraw          # chance a neighbour has one coordinate redrawn anywhere (default 1 / neighbours)
         self.n_initial = n_initial    # random points first; the search starts from the best of them
+        self.polish = polish          # largest share of suggestions that, late on, refine the best point (0: never)
 
     def _validate(self) -> None:
         for name in ("neighbours", "tenure", "patience", "n_initial"):
@@ -66,7 +72,9 @@ class TabuSearch(Searcher):
         self._redraw = self.redraw if self.redraw is not None else 1.0 / self.neighbours
         if not self.radius >= 0:
             raise ValueError(f"radius must be >= 0, got {self.radius!r}")
+        Polish.check(self.polish)
         self.cube = Cube(self.space)
+        self.polisher = Polish.make(self.cube, self.polish, 4 * self.n_initial)
         # all of this is a function of the told trials, so resume rebuilds it by replaying them
         self.current: Trial | None = None
         self.best: Trial | None = None
@@ -85,6 +93,8 @@ class TabuSearch(Searcher):
         return any(key == k or np.linalg.norm(x - t) < r for k, t, r in self.tabu)
 
     def _observe(self, trial: Trial) -> None:
+        if self.polisher is not None:  # a polishing step also counts as a neighbour: tabu may move there
+            self.polisher.observe(self, trial)
         self._visited.append(self.cube.encode(trial.params))
         self._waiting += 1
         if usable(trial):
@@ -121,7 +131,10 @@ class TabuSearch(Searcher):
         p_switch = max(min(0.5, 2 * self._step), 0.5 / len(self.space))
         taken: set[str] = set()
         out = []
-        for _ in range(n):
+        for k in range(n):
+            if self.polisher is not None and self.polisher.due(self, k):
+                out.append(Suggestion(self.polisher.propose(self, self.rng, taken)))
+                continue
             for _ in range(_TABU_TRIES):
                 y = self.cube.mutate(x, self.rng, scale, p_switch)
                 if len(self.cube.numeric) and self.rng.random() < self._redraw:  # a coordinate anywhere in its range
@@ -139,3 +152,4 @@ class TabuSearch(Searcher):
         visited = np.array(self._visited)
         gaps = [np.min(np.linalg.norm(visited - self.cube.encode(p), axis=1)) for p in pool]
         return pool[int(np.argmax(gaps))]
+

@@ -160,3 +160,38 @@ def test_a_trial_trains_as_a_bare_keras_loop(tmp_path, digits, dropout):
     fresh.compile(keras.optimizers.Adam(), "sparse_categorical_crossentropy", metrics=["accuracy"])
     _build_for_fit(fresh, (x, y))
     assert fresh.optimizer.built and fresh._compile_metrics.built
+
+
+def test_the_validation_pipeline_is_built_once_with_the_same_numbers(tmp_path, digits, monkeypatch):
+    """Keras builds a tf.data pipeline of the validation arrays at every fit; the objective builds it once per batch size.
+
+    Three trials (two new arms and a continuation) ask Keras's array adapter for one validation pipeline, not three,
+    and every validation number is the one a bare Keras fit on the arrays reports, weights and a batch size given.
+    """
+    import tensorflow as tf
+    from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
+
+    tf.config.experimental.enable_op_determinism()
+    built = []
+    real = ArrayDataAdapter.get_tf_dataset
+    monkeypatch.setattr(ArrayDataAdapter, "get_tf_dataset", lambda self: built.append(self._shuffle) or real(self))
+    x, y = digits
+    weights = np.linspace(0.5, 1.5, len(x)).astype("float32")
+    params = {"units": 8, "learning_rate": 0.01, "batch_size": 64}
+    objective = KerasObjective(_tiny, (x[:240], y[:240], x[240:], y[240:]), artifacts_dir=tmp_path,
+                               metric="val_accuracy", fit_kwargs={"validation_batch_size": 25},
+                               validation_weights=weights[240:])
+    objective.bind_study(seed=3, direction="max")
+    first = objective(dict(params), seed=trial_seed(3, 0), budget=2.0)
+    objective(dict(params, units=16), seed=trial_seed(3, 1), budget=1.0)
+    objective(dict(params), seed=trial_seed(3, 2), budget=3.0, resume_from=0)
+    assert built.count(False) == 1 and built.count(True) == 3  # one validation pipeline; a training one per fit
+    assert len(objective._validation_sets) == 1
+
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(trial_seed(3, 0))
+    bare = _tiny(params)
+    history = bare.fit(x[:240], y[:240], validation_data=(x[240:], y[240:], weights[240:]), validation_batch_size=25,
+                       epochs=2, batch_size=64, verbose=0)
+    for key in ("val_loss", "val_accuracy", "loss"):
+        assert first.metrics["history"][key] == history.history[key], key  # equal, not just close

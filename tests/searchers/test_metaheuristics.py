@@ -92,6 +92,8 @@ BAD_OPTIONS = [
     ("tabu", {"tenure": 0}, "tenure"), ("tabu", {"shrink": 0}, "shrink"), ("tabu", {"radius": -1}, "radius"),
     ("pso", {"particles": 0}, "particles"), ("pso", {"max_velocity": 0}, "max_velocity"),
     ("pso", {"inertia": -1}, "inertia"), ("pso", {"craziness": 2.0}, "craziness"), ("tabu", {"redraw": -0.1}, "redraw"),
+    *((name, {"polish": bad}, "polish") for name in NAMES for bad in (1.0, -0.1, True, "yes")),
+    ("ant_colony", {"restart": 1.0}, "restart"), ("ant_colony", {"restart": -1e-3}, "restart"),
 ]
 
 
@@ -315,8 +317,9 @@ def test_redrawing_a_coordinate_gets_it_out_of_a_wrong_basin(name, option):
     def regret(seed, **options):
         return min(t.value for t in drive(make(name, space, seed=seed, **options), 200, objective=styblinski))
 
-    seeds = range(6)
-    assert statistics.median(regret(s) for s in seeds) < statistics.median(regret(s, **{option: 0.0}) for s in seeds)
+    seeds = range(6)  # polishing off in both arms: it refines whichever basin the search found, whatever the option
+    assert (statistics.median(regret(s, polish=0) for s in seeds)
+            < statistics.median(regret(s, polish=0, **{option: 0.0}) for s in seeds))
 
 
 def test_tabu_never_moves_to_a_tabu_point_unless_it_beats_the_best():
@@ -379,7 +382,7 @@ def test_pso_velocities_stay_clamped_and_particles_in_the_cube():
 
 def test_pso_particles_remember_their_own_best():
     space = kh.Space({"x": kh.Float(0, 1), "c": ["a", "b"]})
-    pso = make("pso", space, particles=4)
+    pso = make("pso", space, particles=4, polish=0)  # polishing steps are nobody's flight
     trials = drive(pso, 40, objective=lambda p: (p["x"] - 0.3) ** 2 + (p["c"] == "b"))
     assert np.all(np.isfinite(pso.best_losses))
     assert pso.best_losses.min() == pytest.approx(min(t.value for t in trials))
