@@ -122,6 +122,9 @@ class BayesSearch(Searcher):
     3
     """
 
+    #: studies stored before the local steps existed resume without them (``Searcher.options_added``)
+    options_added = {"local_every": 0}
+
     def __init__(
         self,
         *,
