@@ -348,8 +348,8 @@ def report_instances(records: list[dict], split: str) -> str:
                 "runs (they do not use our code) were started earlier in the background, and their numbers were not "
                 "read before the freeze. scikit-optimize ran to 60 evaluations only (one 200-run took over 6 minutes at "
                 "the session's load of 7-15 on 2 cores). Optuna's GPSampler ran to 60 on every seed (one 200-run took "
-                "335-364 s at that load), then to 200 on the seeds there was time for once the machine was quieter "
-                "(`n=` in the tables: fewer seeds than the others). "
+                "335-364 s at that load), then again to 200 on every seed once the machine was quieter (its "
+                "first 60 evaluations are the same points: it is seeded and not told the budget). "
                 "`bayes_global` is `bayes(local_every=0)`, the previous default, without the local steps.", ""]
     out += ["## Goals", "", "Counts are problems where `auto`'s median is better (strictly, or tied for ours).", "",
             "| budget | auto best or tied-best of ours (" + ", ".join(m for m in OURS) + ") | " +
