@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -108,8 +109,10 @@ def run_nevergrad(kind: str, problem: Problem, seed: int, budget: int) -> list[f
     return values
 
 
-def run_skopt(problem: Problem, seed: int, budget: int) -> list[float]:
-    """scikit-optimize's ``gp_minimize`` (its defaults: GP with a Matérn kernel, ``gp_hedge``) minimising ``problem``."""
+def run_skopt(problem: Problem, seed: int, budget: int,
+              minimised: Callable[[dict], float] | None = None) -> list[float]:
+    """scikit-optimize's ``gp_minimize`` (its defaults: GP with a Matérn kernel, ``gp_hedge``) minimising ``problem``
+    (or ``minimised``, a transform of it such as log(1 + f)); returns the raw values in evaluation order."""
     from skopt import gp_minimize
     from skopt.space import Categorical, Integer, Real
 
@@ -129,10 +132,12 @@ def run_skopt(problem: Problem, seed: int, budget: int) -> list[float]:
             dims.append(Categorical(list(dist.values_)))
             decoders.append(lambda v: v)
     values: list[float] = []
+    f = minimised or problem.fn
 
     def objective(x):
-        values.append(problem.fn({n: dec(v) for n, dec, v in zip(names, decoders, x)}))
-        return values[-1]
+        params = {n: dec(v) for n, dec, v in zip(names, decoders, x)}
+        values.append(problem.fn(params))
+        return f(params)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -36,10 +36,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import _peers
 from _peers import optuna_params
 
 from keras_hpo import searchers
-from keras_hpo.space import Float, Int
 from keras_hpo.testing.objectives import BRANIN, HARTMANN6, MIXED, ROSENBROCK4, Problem
 from keras_hpo.trial import Trial, TrialState
 
@@ -91,35 +91,7 @@ def run_optuna(sampler_name: str, problem: Problem, seed: int, budget: int) -> l
 
 
 def run_skopt(problem: Problem, seed: int, budget: int) -> list[float]:
-    from skopt import gp_minimize
-    from skopt.space import Categorical, Integer, Real
-
-    names, dims, decoders = [], [], []
-    for name, dist in problem.space.items():
-        names.append(name)
-        if isinstance(dist, Float) and dist.step is not None:  # a stepped float is an integer grid index
-            dims.append(Integer(0, dist._levels - 1))
-            decoders.append(lambda i, d=dist: d._level(int(i)))
-        elif isinstance(dist, Float):
-            dims.append(Real(dist.low, dist.high, prior="log-uniform" if dist.log else "uniform"))
-            decoders.append(float)
-        elif isinstance(dist, Int):
-            dims.append(Integer(dist.low, dist.high, prior="log-uniform" if dist.log else "uniform"))
-            decoders.append(int)
-        else:
-            dims.append(Categorical(list(dist.values_)))
-            decoders.append(lambda v: v)
-    f, values = optimised(problem), []
-
-    def objective(x):
-        params = {n: dec(v) for n, dec, v in zip(names, decoders, x)}
-        values.append(problem.fn(params))
-        return f(params)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        gp_minimize(objective, dims, n_calls=budget, random_state=seed)
-    return values
+    return _peers.run_skopt(problem, seed, budget, optimised(problem))
 
 
 RUNNERS: dict[str, Callable[[Problem, int, int], list[float]]] = {
