@@ -22,7 +22,6 @@ which is exactly the sequence it lived through.
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -37,25 +36,11 @@ __all__ = ["check_resume", "replay", "with_stored_options"]
 _SCALARS = (bool, int, float, str, type(None))
 
 
-def _given_names(searcher: Any) -> set[str]:
-    """The constructor options the caller wrote out (the others are defaults)."""
-    args, kwargs = getattr(searcher, "_init_args", ((), {}))
-    try:
-        bound = inspect.signature(type(searcher).__init__).bind_partial(searcher, *args, **kwargs)
-    except TypeError:
-        return set(kwargs)
-    names = set(list(bound.arguments)[1:])
-    for name, parameter in bound.signature.parameters.items():
-        if parameter.kind is inspect.Parameter.VAR_KEYWORD and name in bound.arguments:
-            names |= set(bound.arguments[name])
-    return names
-
-
-def stored_options(info: dict, searcher: Any) -> dict | None:
+def stored_options(info: dict, options_added: dict | None = None) -> dict | None:
     """The stored study's method options, with the value of every option added since (``options_added``)."""
     if info.get("method_options") is None:
         return None
-    return {**getattr(searcher, "options_added", {}), **info["method_options"]}
+    return {**(options_added or {}), **info["method_options"]}
 
 
 def with_stored_options(searcher: Any, info: dict, method: str) -> Any:
@@ -64,20 +49,14 @@ def with_stored_options(searcher: Any, info: dict, method: str) -> Any:
     Only plain values (numbers, strings, flags) are taken over; a nested searcher or a callable that differs is
     left to ``check_resume`` to report.
     """
-    stored = stored_options(info, searcher)
+    stored = stored_options(info, searcher.options_added)
     if stored is None or info["method"] != method:
         return searcher
-    given = searcher.options()
-    written = _given_names(searcher)
-    adopt = {name: stored[name] for name, value in given.items()
+    written = searcher.given_options()
+    adopt = {name: stored[name] for name, value in searcher.options().items()
              if name not in written and name in stored and stored[name] != value
              and isinstance(stored[name], _SCALARS) and isinstance(value, _SCALARS)}
-    if not adopt:
-        return searcher
-    args, kwargs = searcher._init_args
-    rebuilt = type(searcher)(*args, **{**kwargs, **adopt})
-    rebuilt.pruner, rebuilt.run_has_limit = searcher.pruner, searcher.run_has_limit
-    return rebuilt
+    return searcher.with_options(**adopt) if adopt else searcher
 
 
 def check_resume(info: dict, *, space: Space, method: str, method_options: dict, direction: str, metric: str | None,
@@ -95,9 +74,8 @@ def check_resume(info: dict, *, space: Space, method: str, method_options: dict,
         differences.append(f"space: the study was run with another space (parameters that differ: {', '.join(names)})")
     if info["method"] != method:
         differences.append(f"method: the study was run with method={info['method']!r}, not {method!r}")
-    elif info.get("method_options") is not None:
+    elif (stored := stored_options(info, options_added)) is not None:
         given = json.loads(json.dumps(method_options))
-        stored = {**(options_added or {}), **info["method_options"]}
         changed = sorted(k for k in set(stored) | set(given) if stored.get(k) != given.get(k))
         if changed:
             shown = "; ".join(f"{k}={stored.get(k)!r} stored, {given.get(k)!r} given" for k in changed)

@@ -83,19 +83,35 @@ class Searcher:
         >>> kh.searchers.get("grid", shuffle=True).options()
         {'shuffle': True}
         """
+        return {name: _option_json(value) for name, value in self._arguments(defaults=True).items()}
+
+    def given_options(self) -> set[str]:
+        """The names of the options the caller wrote out; the others are defaults, which a resume takes from the study."""
+        return set(self._arguments(defaults=False))
+
+    def with_options(self, **changes: Any) -> Searcher:
+        """A new searcher of this class with the same constructor arguments and ``changes``, and tune's settings."""
+        args, kwargs = getattr(self, "_init_args", ((), {}))
+        rebuilt = type(self)(*args, **{**kwargs, **changes})
+        rebuilt.pruner, rebuilt.run_has_limit = self.pruner, self.run_has_limit
+        return rebuilt
+
+    def _arguments(self, *, defaults: bool) -> dict[str, Any]:
+        """The constructor's arguments by name (a ``**kwargs`` catch-all flattened), with or without the defaults."""
         args, kwargs = getattr(self, "_init_args", ((), {}))
         try:
             bound = inspect.signature(type(self).__init__).bind(self, *args, **kwargs)
         except TypeError:
             return {}
-        bound.apply_defaults()
+        if defaults:
+            bound.apply_defaults()
         out: dict[str, Any] = {}
         for name, value in list(bound.arguments.items())[1:]:
             kind = bound.signature.parameters[name].kind
             if kind is inspect.Parameter.VAR_KEYWORD:
-                out.update({k: _option_json(v) for k, v in value.items()})
+                out.update(value)
             elif kind is not inspect.Parameter.VAR_POSITIONAL or value:
-                out[name] = _option_json(value)
+                out[name] = value
         return out
 
     def setup(self, space: Space | dict, direction: str = "min", seed: int | None = None) -> None:
