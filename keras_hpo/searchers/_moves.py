@@ -70,6 +70,12 @@ def collapsed(cube: Cube, xs: np.ndarray, tol: float) -> bool:
     return bool(np.all(spread <= np.maximum(tol, cube.widths[cube.numeric])))
 
 
+def one_fifth_rule(sigma: float, success: bool, floor: float = 0.0) -> float:
+    """Rechenberg's 1/5 success rule: a success doubles the step size, a failure divides it by 2**(1/4), so it
+    holds still at one success in five; kept within ``[floor, 0.5]`` (half the unit cube)."""
+    return float(min(0.5, max(floor, sigma * (2.0 if success else 2.0 ** -0.25))))
+
+
 class Cube:
     """The encoded unit cube of ``space``, with the moves the metaheuristics share."""
 
@@ -198,7 +204,6 @@ class Polish:
     still out are kept in ``state_dict`` (a few numbers), so a resumed run carries on as the original.
     """
 
-    GROW = 2.0
     DONE = 1e-11
     DECAY = 0.9
 
@@ -312,7 +317,7 @@ class Polish:
                 length = float(np.linalg.norm(last[1])) / math.sqrt(len(last[1]))
                 self.sigma = min(0.5, 2 * length) if better else min(self.sigma, length) / 2
             else:
-                self.sigma = min(0.5, self.sigma * (self.GROW if better else self.GROW ** -0.25))
+                self.sigma = one_fifth_rule(self.sigma, better)
             # a failed step is tried the other way round next, unless it was the mirror of one already
             self._mirror = last[1] if not better and mine and not self._mirrored and not self._modelled else None
             # after a failed model step, a random one (and its mirror); after any success or a mirror, the model

@@ -34,9 +34,7 @@ import math
 import numpy as np
 
 from ..trial import Suggestion, Trial
-from ._moves import Cube, Polish, Polished, coin, reflect, usable
-
-_GROW = 2.0  # step factor after a success; a failure divides by its fourth root (balanced at one in five)
+from ._moves import Cube, Polish, Polished, coin, one_fifth_rule, reflect, usable
 
 
 class SimulatedAnnealing(Polished):
@@ -131,7 +129,7 @@ class SimulatedAnnealing(Polished):
         delta = delta / max(self.sigma, 1e-300)
         if not np.any(delta) or float(delta @ np.linalg.solve(self.covariance, delta)) > 25 * len(numeric):
             return
-        self.sigma = float(np.clip(self.sigma * (_GROW if improved else _GROW ** -0.25), self.min_step, 0.5))
+        self.sigma = one_fifth_rule(self.sigma, improved, self.min_step)
         if improved:
             c, c_cov = self._c_path, self._c_cov
             self._path = (1 - c) * self._path + math.sqrt(c * (2 - c)) * delta
