@@ -81,12 +81,6 @@ def _keras() -> Any:
     return import_keras()
 
 
-def _keras_tf() -> Any:
-    import tensorflow
-
-    return tensorflow
-
-
 def _direction_of(metric: str) -> str:
     from ..tune import infer_direction
 
@@ -636,11 +630,12 @@ class KerasObjective:
                int(batch_size), weights is not None)
         if key not in self._validation_sets:
             try:
+                import tensorflow as tf
                 from keras.src.trainers.data_adapters import get_data_adapter
 
                 adapter = get_data_adapter(x_val, y_val, sample_weight=weights, batch_size=int(batch_size))
                 batches = adapter.get_tf_dataset().apply(  # its length known, as Keras knows the arrays' batches
-                    _keras_tf().data.experimental.assert_cardinality(adapter.num_batches))
+                    tf.data.experimental.assert_cardinality(adapter.num_batches))
                 self._validation_sets[key] = batches
             except Exception as exc:  # a Keras without this adapter: it gets the arrays, as before
                 log.debug("validation set left as arrays (%s)", exc)
