@@ -4,14 +4,18 @@ import numpy as np
 import pytest
 
 from keras_hpo.space import Float
-from keras_hpo.testing.instances import PILOT, UNSEEN, pilot, shifted, unseen
+from keras_hpo.testing.instances import PILOT, SEALED, UNSEEN, pilot, sealed, shifted, unseen
 from keras_hpo.testing.objectives import BRANIN, MIXED
 
 
-@pytest.mark.parametrize("name", UNSEEN)
-def test_unseen_instance_reaches_its_optimum_at_its_minimizer_inside_the_box(name):
+def _build(name, seed):
+    return unseen(name, seed) if name in UNSEEN else sealed(name, seed) if name in SEALED else pilot(name, seed)
+
+
+@pytest.mark.parametrize("name", UNSEEN + SEALED)
+def test_report_instance_reaches_its_optimum_at_its_minimizer_inside_the_box(name):
     for seed in (0, 1):
-        problem = unseen(name, seed)
+        problem = _build(name, seed)
         assert abs(problem.regret(problem.fn(problem.minimizer))) < 1e-9
         for key, value in problem.minimizer.items():
             dim = problem.space[key]
@@ -25,12 +29,12 @@ def test_pilot_instance_reaches_its_optimum(name):
     assert abs(problem.regret(problem.fn(problem.minimizer))) < 1e-9
 
 
-@pytest.mark.parametrize("name", [n for n in UNSEEN if n != "gbm_surrogate"] + list(PILOT))
+@pytest.mark.parametrize("name", UNSEEN + SEALED + PILOT)
 def test_no_random_point_beats_the_optimum(name):
-    problem = unseen(name, 2) if name in UNSEEN else pilot(name, 2)
+    problem = _build(name, 2)
     rng = np.random.default_rng(0)
     for _ in range(2000):
-        point = {key: rng.uniform(problem.space[key].low, problem.space[key].high) for key in problem.space}
+        point = problem.space.sample(rng)
         assert problem.regret(problem.fn(point)) > -1e-9
 
 
@@ -49,4 +53,6 @@ def test_bad_input_is_named():
         unseen("nope", 0)
     with pytest.raises(ValueError, match="unknown problem 'nope'"):
         pilot("nope", 0)
+    with pytest.raises(ValueError, match="sealed: unknown problem 'nope'"):
+        sealed("nope", 0)
     assert shifted(BRANIN, {"x1": 9.42478, "x2": 2.475}, 0).name == "branin@0"

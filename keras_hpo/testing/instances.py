@@ -8,8 +8,10 @@ random point of the box's inner 70 % (per seed), so that a method's result refle
 a new problem, not only a new random stream.
 
 ``shifted(problem, minimizer, seed)`` makes an instance of any all-float problem whose global minimiser over
-the whole of R^d is known. ``UNSEEN`` names the problems kept for reports (nobody develops on them);
-``PILOT`` the shifted versions of problems methods were already developed on.
+the whole of R^d is known. ``UNSEEN`` names the problems kept for the reports of 2026-11-30 (run once
+there, so now seen); ``SEALED`` the ones added on 2026-11-30 for the next report, before any method change
+of that session (nobody develops on them); ``PILOT`` the shifted versions of problems methods were already
+developed on.
 
 >>> p = unseen("powell4", seed=3)
 >>> abs(p.regret(p.fn(p.minimizer))) < 1e-12
@@ -28,7 +30,7 @@ from ..space import Choice, Float, Int, Space
 from . import objectives
 from .objectives import Problem
 
-__all__ = ["Instance", "shifted", "unseen", "pilot", "UNSEEN", "PILOT"]
+__all__ = ["Instance", "shifted", "unseen", "sealed", "pilot", "UNSEEN", "SEALED", "PILOT"]
 
 #: the optimum is placed uniformly in this central fraction of each side of the box
 _INNER = 0.7
@@ -157,10 +159,95 @@ def unseen(name: str, seed: int) -> Instance:
     """The ``seed`` instance of the report-only problem ``name`` (one of ``UNSEEN``)."""
     if name == "gbm_surrogate":
         return _gbm_surrogate(seed)
-    if name not in _UNSEEN_BASES:
-        raise ValueError(f"unseen: unknown problem {name!r}; expected one of {UNSEEN}")
-    problem, minimizer = _UNSEEN_BASES[name]
+    return _instance("unseen", _UNSEEN_BASES, UNSEEN, name, seed)
+
+
+def _instance(kind: str, bases: dict[str, tuple[Problem, dict[str, float]]], names: tuple, name: str,
+              seed: int) -> Instance:
+    if name not in bases:
+        raise ValueError(f"{kind}: unknown problem {name!r}; expected one of {names}")
+    problem, minimizer = bases[name]
     return shifted(problem, minimizer, seed)
+
+
+# Problems for the next report. Added on 2026-11-30 (second session) before any method change of that session;
+# nobody may tune on them. Smooth and ill-conditioned, non-smooth, multimodal and mixed, 2 to 6 dimensions.
+def _beale(x: np.ndarray) -> float:
+    a, b = x
+    return float((1.5 - a + a * b) ** 2 + (2.25 - a + a * b**2) ** 2 + (2.625 - a + a * b**3) ** 2)
+
+
+def _colville(x: np.ndarray) -> float:
+    a, b, c, d = x
+    return float(100 * (a**2 - b) ** 2 + (a - 1) ** 2 + (c - 1) ** 2 + 90 * (c**2 - d) ** 2
+                 + 10.1 * ((b - 1) ** 2 + (d - 1) ** 2) + 19.8 * (b - 1) * (d - 1))
+
+
+def _zakharov(x: np.ndarray) -> float:
+    s = float(np.sum(0.5 * np.arange(1, len(x) + 1) * x))
+    return float(np.sum(x**2)) + s**2 + s**4
+
+
+#: a fixed rotation for the ellipsoid (BBOB f10): its axes are not the coordinate axes
+_ROTATION6 = np.linalg.qr(np.random.default_rng(20261130).standard_normal((6, 6)))[0]
+
+
+def _rotated_ellipsoid(x: np.ndarray) -> float:
+    z = _ROTATION6 @ x
+    return float(np.sum(10.0 ** (4 * np.arange(len(z)) / (len(z) - 1)) * z**2))
+
+
+def _schwefel_2_22(x: np.ndarray) -> float:
+    return float(np.sum(np.abs(x)) + np.prod(np.abs(x)))
+
+
+def _alpine(x: np.ndarray) -> float:
+    return float(np.sum(np.abs(x * np.sin(x) + 0.1 * x)))
+
+
+_SEALED_BASES: dict[str, tuple[Problem, dict[str, float]]] = {
+    "beale": (Problem("beale", _box(2, -4.5, 4.5), _floats(_beale, 2), 0.0), _at([3, 0.5])),
+    "colville4": (Problem("colville4", _box(4, -10, 10), _floats(_colville, 4), 0.0), _at([1, 1, 1, 1])),
+    "zakharov5": (Problem("zakharov5", _box(5, -5, 10), _floats(_zakharov, 5), 0.0), _at([0] * 5)),
+    "ellipsoid6": (Problem("ellipsoid6", _box(6, -5, 5), _floats(_rotated_ellipsoid, 6), 0.0), _at([0] * 6)),
+    "schwefel222_4": (Problem("schwefel222_4", _box(4, -10, 10), _floats(_schwefel_2_22, 4), 0.0), _at([0] * 4)),
+    "alpine3": (Problem("alpine3", _box(3, -10, 10), _floats(_alpine, 3), 0.0), _at([0] * 3)),
+}
+
+_SVM_KERNELS = ("rbf", "poly", "sigmoid")
+
+
+def _svm_surrogate(seed: int) -> Instance:
+    """An SVM-shaped loss whose best values move with the seed: C and gamma trade off along a ridge."""
+    rng = np.random.default_rng([seed, 4242])
+    best_log_c = float(rng.uniform(-1, 3))
+    best_log_gamma = float(rng.uniform(-4, -1))
+    best_degree = int(rng.integers(2, 5))
+    best_tol = float(rng.uniform(-5, -3))
+    order = [str(k) for k in rng.permutation(_SVM_KERNELS)]
+    kernel_cost = dict(zip(order, [0.0, *rng.uniform(0.05, 0.4, size=2).tolist()]))
+
+    def fn(p: dict) -> float:
+        c, g = math.log10(p["C"]) - best_log_c, math.log10(p["gamma"]) - best_log_gamma
+        return (0.5 * (c + g) ** 2 + 0.05 * (c - g) ** 2 + 0.02 * (p["degree"] - best_degree) ** 2
+                + 0.01 * (math.log10(p["tol"]) - best_tol) ** 2 + kernel_cost[p["kernel"]])
+
+    space = Space({"C": Float(1e-3, 1e4, log=True), "gamma": Float(1e-6, 1.0, log=True), "degree": Int(1, 6),
+                   "tol": Float(1e-6, 1e-2, log=True), "kernel": Choice(list(_SVM_KERNELS))})
+    minimizer = {"C": 10**best_log_c, "gamma": 10**best_log_gamma, "degree": best_degree, "tol": 10**best_tol,
+                 "kernel": order[0]}
+    return Instance(f"svm_surrogate@{seed}", space, fn, fn(minimizer), minimizer)
+
+
+#: problems for the next report (names); ``sealed(name, seed)`` builds the instance of a seed
+SEALED = (*_SEALED_BASES, "svm_surrogate")
+
+
+def sealed(name: str, seed: int) -> Instance:
+    """The ``seed`` instance of the sealed report problem ``name`` (one of ``SEALED``)."""
+    if name == "svm_surrogate":
+        return _svm_surrogate(seed)
+    return _instance("sealed", _SEALED_BASES, SEALED, name, seed)
 
 
 # Shifted versions of problems methods were developed on: for pilots, with any seeds.
@@ -181,7 +268,4 @@ PILOT = tuple(_PILOT_BASES)
 
 def pilot(name: str, seed: int) -> Instance:
     """The ``seed`` instance of the pilot problem ``name`` (one of ``PILOT``)."""
-    if name not in _PILOT_BASES:
-        raise ValueError(f"pilot: unknown problem {name!r}; expected one of {PILOT}")
-    problem, minimizer = _PILOT_BASES[name]
-    return shifted(problem, minimizer, seed)
+    return _instance("pilot", _PILOT_BASES, PILOT, name, seed)
