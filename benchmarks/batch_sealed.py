@@ -116,6 +116,36 @@ def timing(methods: list[str]) -> None:
     (RESULTS / "batch_timing.md").write_text("\n".join(lines) + "\n")
 
 
+def walltime(seeds: list[int], trials: int = 40, sleep: float = 0.5) -> None:
+    """``--walltime``: ``tune`` with ``n_jobs=4`` against ``n_jobs=1`` on a pilot camel instance that sleeps per trial.
+
+    The objective sleeps ``sleep`` seconds (a stand-in for training), so 4 workers can overlap on 2 cores;
+    the workers are started (and kept warm) by an untimed call first. Run under the timing lock.
+    """
+    import keras_hpo as kh
+
+    path = RESULTS / "batch_walltime.jsonl"
+    for seed in seeds:
+        problem = instances.pilot("camel", seed)
+
+        def objective(params, fn=problem.fn, pause=sleep):
+            time.sleep(pause)
+            return fn(params)
+
+        kh.tune(objective, problem.space, method="bayes", max_trials=4, n_jobs=4, seed=seed, progress=False)
+        for n_jobs in ((1, 4) if seed % 2 == 0 else (4, 1)):
+            load = round(os.getloadavg()[0], 2)
+            start = time.perf_counter()
+            result = kh.tune(objective, problem.space, method="bayes", max_trials=trials, n_jobs=n_jobs, seed=seed,
+                             progress=False)
+            seconds = time.perf_counter() - start
+            record = {"seed": seed, "n_jobs": n_jobs, "trials": trials, "sleep": sleep, "seconds": seconds,
+                      "regret": result.best_value - problem.optimum, "load": load}
+            with path.open("a") as fh:
+                fh.write(json.dumps(record) + "\n")
+            print(record, flush=True)
+
+
 def regret_at(record: dict, budget: int) -> float:
     return max(min(record["values"][:budget]) - record["optimum"], 0.0)
 
@@ -138,6 +168,7 @@ def table(records: list[dict], methods: list[str], budgets: list[int], old: str 
            + (f" | {new} vs {old} (better/tied/worse) |" if old in batches and new in batches else " |"),
            "|---|---:|---:|" + "---:|---:|" * len(batches) + ("---|" if old in batches and new in batches else "")]
     within = {m: [0, 0] for m in batches}
+    logs: dict[str, list[float]] = {m: [] for m in batches}
     wins_total = [0, 0, 0]
     for budget in budgets:
         for p in problems:
@@ -157,6 +188,8 @@ def table(records: list[dict], methods: list[str], budgets: list[int], old: str 
                 ratio = q[1] / sq[1] if sq[1] > 0 else (1.0 if q[1] == 0 else math.inf)
                 within[m][0] += ratio <= 1.5
                 within[m][1] += 1
+                if 0 < ratio < math.inf:
+                    logs[m].append(math.log10(ratio))
                 row += [f"{fmt(q[1])} [{fmt(q[0])}, {fmt(q[2])}]", f"{ratio:.2g}"]
             if old in batches and new in batches and cell.get(old) and cell.get(new):
                 w = [sum(a < b for a, b in zip(cell[new], cell[old])), sum(a == b for a, b in zip(cell[new], cell[old])),
@@ -165,6 +198,8 @@ def table(records: list[dict], methods: list[str], budgets: list[int], old: str 
                 row.append("/".join(map(str, w)))
             out.append("| " + " | ".join(row) + " |")
     out += ["", "Cells within 1.5x of sequential: " + "; ".join(f"{m} {a}/{b}" for m, (a, b) in within.items())]
+    out.append("Geometric mean of the ratios over the cells: " + "; ".join(
+        f"{m} {10 ** statistics.mean(v):.2f}" for m, v in logs.items() if v))
     if old in batches and new in batches:
         out.append(f"Paired {new} against {old} over all cells (better/tied/worse): " + "/".join(map(str, wins_total)))
     return out
@@ -180,9 +215,13 @@ def main() -> None:
     parser.add_argument("--budgets", nargs="*", type=int, default=[30, 60, 200])
     parser.add_argument("--tag", default="sealed")
     parser.add_argument("--timing", action="store_true", help="time ask() at 50-1000 observations instead")
+    parser.add_argument("--walltime", action="store_true", help="tune with n_jobs=4 against n_jobs=1 instead")
     args = parser.parse_args()
     if args.timing:
         timing(args.methods)
+        return
+    if args.walltime:
+        walltime(args.seeds or [100, 101, 102])
         return
     names, make = SPLITS[args.split]
     seeds = args.seeds or (list(range(5000, 5007)) if args.split == "sealed" else list(range(100, 105)))
@@ -228,6 +267,23 @@ def main() -> None:
                   f"{m} median {statistics.median([r['ask_median'] for r in mine if r['method'] == m]):.3f}, "
                   f"max {max(r['ask_max'] for r in mine if r['method'] == m):.2f}"
                   for m in methods if any(r["method"] == m for r in mine))]
+    wall = RESULTS / "batch_walltime.jsonl"
+    if args.split == "sealed" and wall.exists():
+        runs = [json.loads(line) for line in wall.read_text().splitlines()]
+        by = {(r["seed"], r["n_jobs"]): r for r in runs}
+        pairs = [(by[(s, 1)], by[(s, 4)]) for s in sorted({r["seed"] for r in runs}) if (s, 1) in by and (s, 4) in by]
+        if pairs:
+            speed = [a["seconds"] / b["seconds"] for a, b in pairs]
+            lines += ["", "## Wall time with 4 workers (`--walltime`)", "",
+                      f"`tune(method=\"bayes\", max_trials={pairs[0][0]['trials']})` on pilot camel instances "
+                      f"(seeds {[a['seed'] for a, _ in pairs]}, development seeds) whose objective sleeps "
+                      f"{pairs[0][0]['sleep']} s, `n_jobs=4` (workers ask as they free up, 3 trials pending) against "
+                      "`n_jobs=1`, interleaved, under the timing lock; load "
+                      f"{min(r['load'] for r in runs)}-{max(r['load'] for r in runs)} on 2 cores. "
+                      f"Speed-up median {statistics.median(speed):.2f}x (per seed: "
+                      + ", ".join(f"{x:.2f}" for x in speed) + "); median regret after the run: n_jobs=1 "
+                      f"{statistics.median(a['regret'] for a, _ in pairs):.2g}, n_jobs=4 "
+                      f"{statistics.median(b['regret'] for _, b in pairs):.2g}."]
     (RESULTS / f"batch_{args.tag}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
