@@ -195,6 +195,28 @@ def report(records: list[dict], split: str) -> str:
             if better:
                 lost.append(f"{p} ({', '.join(better)})")
         out.append(f"| {budget} | {good}/{len(problems)} | {'; '.join(lost) or '–'} |")
+    out += ["", "## `auto` against the best of the five metaheuristics and NGOpt, by median", "",
+            "Per problem: `auto`'s median regret, the best median of the five metaheuristics (which one), NGOpt's; "
+            "`<` where auto's is lower, `=` tied within 1e-12 relative.", "",
+            "| budget | problem | auto | best of five | NGOpt | auto_old |", "|---:|---|---:|---:|---:|---:|"]
+    five = [m for m in FIVE if m in ran]
+    for budget in BUDGETS:
+        ahead = [0, 0, 0]
+        for p in problems:
+            med = {m: float(np.median(v)) for m in ran
+                   if (v := [x for s in seeds if (x := regrets.get((m, p, s, budget))) is not None])}
+            if "auto" not in med or not five:
+                continue
+            best5 = min(five, key=lambda m: med[m])
+            mark = lambda v: "=" if tied(med["auto"], v) else ("<" if med["auto"] < v else ">")  # noqa: E731
+            ahead[0] += mark(med[best5]) != ">"
+            ahead[2] += 1
+            ng = med.get("ng_ngopt")
+            ahead[1] += ng is not None and mark(ng) != ">"
+            out.append(f"| {budget} | {p} | {_fmt(med['auto'])} | {mark(med[best5])} {_fmt(med[best5])} ({best5}) | "
+                       + (f"{mark(ng)} {_fmt(ng)}" if ng is not None else "–") + " | "
+                       + (_fmt(med["auto_old"]) if "auto_old" in med else "–") + " |")
+        out.append(f"| {budget} | **auto not behind** | | {ahead[0]}/{ahead[2]} | {ahead[1]}/{ahead[2]} | |")
     out += ["", "## Paired wins of `auto`", "",
             "Per instance (problem, seed), `auto`'s regret against the other method's at the same budget: "
             "wins / ties / losses (a tie: equal within 1e-12 relative, e.g. both at 0 or the same run) and the "
