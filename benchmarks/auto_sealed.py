@@ -160,6 +160,13 @@ def report(records: list[dict], split: str) -> str:
                 "added before any change of the session; our methods ran on them once, after the code was frozen "
                 "(committed). The peers (code we do not change) were started earlier in the background and not "
                 "read before the freeze.", ""]
+        gp = [r for r in records if r["method"] == "optuna_gp"]
+        if gp:
+            out += [f"Optuna's GPSampler ran to 60 evaluations on all {len(gp)} instances, and to 200 on "
+                    f"{sum(r['n'] >= 200 for r in gp)} of them (as many as time allowed, seed by seed; its cost per "
+                    "suggestion grows with the history, up to a minute or more per 200-run here, niced, beside the "
+                    "other runs); its 30 and 60 figures come from the same seeded runs. hyperopt's TPE is our `tpe` "
+                    "searcher (hyperopt's own `tpe.suggest`, driven ask/tell).", ""]
     for budget in BUDGETS:
         methods = [m for m in ran if any(regrets.get((m, p, s, budget)) is not None for p in problems for s in seeds)]
         out += [f"## {budget} evaluations", "", "| problem | " + " | ".join(methods) + " |",
