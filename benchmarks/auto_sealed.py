@@ -163,7 +163,7 @@ def report(records: list[dict], split: str) -> str:
         gp = [r for r in records if r["method"] == "optuna_gp"]
         if gp:
             out += [f"Optuna's GPSampler ran to 60 evaluations on all {len(gp)} instances, and to 200 on "
-                    f"{sum(r['n'] >= 200 for r in gp)} of them (as many as time allowed, seed by seed; its cost per "
+                    f"{sum(r['n'] >= 200 for r in gp)} of them (seed by seed, started after the 60-runs; its cost per "
                     "suggestion grows with the history, up to a minute or more per 200-run here, niced, beside the "
                     "other runs); its 30 and 60 figures come from the same seeded runs. hyperopt's TPE is our `tpe` "
                     "searcher (hyperopt's own `tpe.suggest`, driven ask/tell).", ""]
