@@ -11,13 +11,21 @@ calls ``plan``, ``max_trials``, ``timeout`` and the number of workers. It choose
 - ``bayes`` otherwise: a Gaussian process with expected improvement, the best
   method we ship at tens to a few hundred evaluations on every benchmark problem.
 
+Late in a run it *polishes* the best point, as the five metaheuristics do (``_moves.Polish``): from trial
+``max(60, 10 (d + 2))`` on, a share of the suggestions (up to ``polish``, 0.5 by default; credit-based: the
+polishing steps' part of the recent improvements, at least a third of it) are model-based trust-region steps
+(a quadratic fitted to the trials nearest the best, as in NEWUOA) and (1+1)-ES steps, proposed by ``auto``
+itself; the method in charge is told their results too. The GP's own local steps stall around regrets of
+1e-4..1e-8, where its noise level hides the differences; these steps go on to float precision. Up to trial 60
+nothing changes (``polish=0`` is the behaviour before it existed, and a study stored then resumes with it).
+
 During the run it moves from ``bayes`` to ``cmaes`` (started at the best point,
 with a step size from the spread of the best results, IPOP restarts after that)
 once the GP stops paying off: after ``switch_after`` trials at the latest, or
 after ``stall_after`` trials that did not improve the best result when at least
-200 trials are done. Long runs then keep improving at a constant cost per trial.
-Until then ``auto`` is exactly ``bayes`` with the same seed: on the pilot problems a
-hand-over at 100 trials was worse than staying with the GP at 200 evaluations about
+200 trials are done. Long runs then keep improving at a constant cost per trial, and
+polishing goes on beside CMA-ES as it did beside the GP. Until trial 60 ``auto`` is exactly ``bayes`` with
+the same seed. The GP keeps the lead that long: on the pilot problems a hand-over at 100 trials was worse than staying with the GP at 200 evaluations about
 as often as it was better (the GP still finds new basins that CMA-ES, refining
 locally, does not), and a GP suggestion now costs about the same at 1000 results
 as at 200.
@@ -47,7 +55,7 @@ import numpy as np
 
 from ..space import Float, Int
 from ..trial import Suggestion, Trial
-from ._moves import usable
+from ._moves import Cube, Polish, Polished, usable
 from .base import Searcher
 
 __all__ = ["AutoSearch"]
@@ -58,14 +66,19 @@ log = logging.getLogger("keras_hpo")
 _MIN_BEFORE_STALL = 200
 #: from this many parallel workers on, CMA-ES generations beat GP batches
 _MANY_WORKERS = 8
+#: polishing takes no suggestion before this many (nor before 10 (d + 2), as in the metaheuristics): the GP's
+#: phase, where ``bayes`` alone led every metaheuristic on 5 of 6 problems at 60 evaluations (``auto_unseen.md``)
+_GP_FIRST = 60
 
 
-class AutoSearch(Searcher):
+class AutoSearch(Polished):
     """Chooses grid, bayes or cmaes from the problem, and moves from bayes to cmaes when the GP stops paying off.
 
     Options (keyword-only): ``switch_after`` (trials after which ``bayes`` hands over to
     ``cmaes``; default 300), ``stall_after`` (trials without a new best, once 200 are done,
-    that also trigger it; default 50).
+    that also trigger it; default 50), ``polish`` (the largest share of suggestions that, from
+    trial ``max(60, 10 (d + 2))`` on, refine the best point as the metaheuristics do; default 0.5,
+    0 = never, the behaviour before it existed).
 
     >>> import keras_hpo as kh
     >>> s = kh.searchers.get("auto")
@@ -75,9 +88,10 @@ class AutoSearch(Searcher):
     'grid'
     """
 
-    def __init__(self, *, switch_after: int = 300, stall_after: int = 50) -> None:
+    def __init__(self, *, switch_after: int = 300, stall_after: int = 50, polish: float = 0.5) -> None:
         self.switch_after = switch_after
         self.stall_after = stall_after
+        self.polish = polish
         self._plan: dict[str, Any] = {"max_trials": None, "timeout": None, "n_workers": 1}
 
     def plan(self, *, max_trials: int | None = None, timeout: float | None = None, n_workers: int = 1) -> None:
@@ -89,13 +103,17 @@ class AutoSearch(Searcher):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        Polish.check(self.polish)
         self.method_history: list[dict[str, Any]] = []
+        self._polishing = False
         self._best: float = math.inf
         self._since_best = 0
         # CMA-ES is an optional extra (pip install cmaes): without it auto stays with the GP
         has_cmaes = importlib.util.find_spec("cmaes") is not None
         self._numbers = [n for n, d in self.space.items() if isinstance(d, (Float, Int))] if has_cmaes else []
         method, reason = self._first_choice()
+        # the best point of a model-based or evolutionary search is polished late on; an enumeration is not
+        self.polisher = Polish.make(Cube(self.space), self.polish, _GP_FIRST) if method != "grid" else None
         self._switch(method, reason)
 
     @property
@@ -104,7 +122,7 @@ class AutoSearch(Searcher):
 
     @property
     def method(self) -> str:
-        """The method in charge now."""
+        """The method in charge now (``"bayes+polish"``: ``bayes``, with polishing taking a share)."""
         return self.method_history[-1]["method"]
 
     # Choosing -----------------------------------------------------------------
@@ -119,8 +137,19 @@ class AutoSearch(Searcher):
         budget = f"max_trials={max_trials}" if max_trials is not None else "no trial limit"
         return "bayes", f"{kind} space of {len(self.space)} parameters, {budget}: a GP is the most sample-efficient"
 
+    def _maybe_polish(self) -> None:
+        """Log (once, at a told trial, so a resume replays it) that polishing may take suggestions from now on."""
+        if self.polisher is None or self._polishing or len(self.history) < self.polisher.start:
+            return
+        self._polishing = True
+        told = len(self.history)
+        reason = (f"{told} trials: polishing the best point takes up to {self.polish:g} of the suggestions "
+                  "(model-based trust-region and (1+1)-ES steps, by their share of the recent improvements)")
+        self.method_history.append({"method": f"{self.delegate.name}+polish", "at_trial": told, "reason": reason})
+        log.info("auto: after %d trials, %s also polishes (%s)", told, self.delegate.name, reason)
+
     def _maybe_switch(self) -> None:
-        if self.method != "bayes" or not self._numbers:
+        if self.delegate.name != "bayes" or not self._numbers:
             return
         told = len(self.history)
         if told >= self.switch_after:
@@ -148,7 +177,8 @@ class AutoSearch(Searcher):
         for params in self.pending:
             delegate._remember(Suggestion(params))
         self.delegate = delegate
-        self.method_history.append({"method": method, "at_trial": told, "reason": reason})
+        self.method_history.append({"method": method + ("+polish" if self._polishing else ""), "at_trial": told,
+                                    "reason": reason})
         log.info("auto: %s %s (%s)", "starting with" if told == 0 else f"after {told} trials, switching to", method,
                  reason)
 
@@ -165,14 +195,26 @@ class AutoSearch(Searcher):
 
     # The protocol ---------------------------------------------------------------
     def _suggest(self, n: int) -> list[Suggestion]:
-        return self.delegate.ask(n)
+        polished: list[Suggestion] = []
+        if self.polisher is not None:
+            taken: set[str] = set()
+            for k in range(n):
+                if self.polisher.due(self, k):
+                    suggestion = Suggestion(self.polisher.propose(self, self.rng, taken))
+                    self.delegate._remember(suggestion)  # pending on the delegate too: it will be told the result
+                    polished.append(suggestion)
+        rest = n - len(polished)
+        return polished + (self.delegate.ask(rest) if rest else [])
 
     def _observe(self, trial: Trial) -> None:
         self.delegate.tell(trial)
+        if self.polisher is not None:
+            self.polisher.observe(self, trial)
         if usable(trial) and self.loss(trial) < self._best - 1e-12 * max(1.0, abs(self._best)):
             self._best, self._since_best = self.loss(trial), 0
         else:
             self._since_best += 1
+        self._maybe_polish()
         self._maybe_switch()
 
     def state_dict(self) -> dict[str, Any]:
@@ -187,7 +229,7 @@ class AutoSearch(Searcher):
         if [s["method"] for s in stored] != [s["method"] for s in self.method_history]:
             # resumed with other options (e.g. a larger max_trials): keep the method the study was using
             self.method_history = stored[:-1]
-            self._switch(stored[-1]["method"], stored[-1]["reason"])
+            self._switch(stored[-1]["method"].split("+")[0], stored[-1]["reason"])
         self.method_history = [dict(step) for step in stored]  # as recorded when it happened
         self.delegate.load_state_dict(state["delegate"])
 
