@@ -126,14 +126,21 @@ class GaussianProcess:
         self._L = _cholesky(K)
         self._alpha = cho_solve((self._L, True), (self.y - self.y_mean) / self.y_std, check_finite=False)
 
-    def condition_on(self, X_new: np.ndarray, y_new: np.ndarray) -> GaussianProcess:
-        """The same hyperparameters and standardisation, with extra (e.g. fantasised) observations."""
+    def condition_on(self, X_new: np.ndarray, y_new: np.ndarray, *, noisy: bool = True) -> GaussianProcess:
+        """The same hyperparameters and standardisation, with extra (e.g. fantasised) observations.
+
+        ``noisy=False`` takes ``y_new`` as values of the latent function itself (a believed
+        prediction has no observation noise), so the posterior variance there drops to zero.
+        """
         gp = GaussianProcess.__new__(GaussianProcess)
         gp.X = np.vstack([self.X, X_new])
         gp.y = np.concatenate([self.y, y_new])
         gp.theta, gp.y_mean, gp.y_std = self.theta, self.y_mean, self.y_std
         gp.length_scales, gp.variance, gp.noise = self.length_scales, self.variance, self.noise
-        K = matern52(gp.X, gp.X, gp.length_scales, gp.variance) + gp.noise * np.eye(len(gp.X))
+        diagonal = np.full(len(gp.X), gp.noise)
+        if not noisy:
+            diagonal[len(self.X):] = 1e-9 * gp.variance
+        K = matern52(gp.X, gp.X, gp.length_scales, gp.variance) + np.diag(diagonal)
         gp._L = _cholesky(K)
         gp._alpha = cho_solve((gp._L, True), (gp.y - gp.y_mean) / gp.y_std, check_finite=False)
         return gp
