@@ -17,8 +17,8 @@ batches): the GP believes its own prediction at the points already handed out, a
 believed new best becomes the incumbent of the next point, a local step conditions
 its neighbourhood model only on pending points near its trust region, and no point
 is handed out twice. A batch then spreads around the best region without leaving it,
-and its first point is exactly the sequential suggestion. Before issue 13b pending points
-got one posterior draw each and the incumbent stayed put, so later points of a batch
+and its first point is exactly the sequential suggestion. The previous rule gave pending points
+one posterior draw each and left the incumbent in place, so later points of a batch
 could come back to an earlier one, and a repeat was replaced by a random point
 (``pending_as="fantasy"``, the value stored studies resume with). Failed trials are
 given the worst value seen so far, so the GP steers away from where things crash.
@@ -116,7 +116,7 @@ class BayesSearch(Searcher):
     - ``n_restarts``: starts of the marginal-likelihood optimisation.
     - ``pending_as``: what a pending trial (a batch, busy workers) counts as: ``"believer"`` (default),
       the GP's prediction at its point, with the incumbent updated and no repeats in a batch;
-      ``"fantasy"``, a draw from the GP posterior at its point (the default before issue 13b);
+      ``"fantasy"``, a draw from the GP posterior at its point (the previous default);
       ``"qei"``, EI averaged over ``n_fantasies`` draws (greedy Monte-Carlo q-EI); ``"liar"``,
       the mean result (the last three kept for comparison and for stored studies).
     - ``n_fantasies``: draws averaged by ``pending_as="qei"``.

@@ -23,7 +23,7 @@ def _run(problem, seed, budget, batch=1, **options):
     return values
 
 
-# Recorded from main at df1e526, before issue 13b changed the batch handling: a sequential run (ask(1), nothing
+# Recorded from main at df1e526, before the kriging-believer batches: a sequential run (ask(1), nothing
 # pending) must suggest exactly the same points, since `auto`'s reports rely on sequential bayes. The values depend
 # on the BLAS thread count in the last digits (sums in another order), so the run goes in a process with one thread.
 _HARTMANN3_SEED7_LAST6 = [-3.8232801774830123, -0.02271478685274082, -3.579675216971016, -3.8624239455053666,
@@ -125,7 +125,7 @@ def test_bad_pending_options_are_refused_by_name(options):
 def test_batches_of_four_beat_the_previous_batch_rule_on_a_smooth_problem():
     """Median regret over 7 seeds after 32 evaluations (8 batches) on Goldstein-Price instances (piloted on).
 
-    Measured: 2.9 against 11.3 for ``pending_as="fantasy"`` (the rule before issue 13b).
+    Measured: 2.9 against 11.3 for ``pending_as="fantasy"`` (the previous default).
     """
     def median_regret(**options):
         regrets = []
@@ -145,7 +145,7 @@ def test_a_study_stored_with_the_previous_default_resumes_with_it(tmp_path):
     problem = instances.pilot("camel", 0)
     run = dict(method="bayes", seed=1, storage=db, study="s", progress=False)
     kh.tune(problem.fn, problem.space, max_trials=6, **run)
-    with sqlite3.connect(db) as con:  # as the release before issue 13b saved it
+    with sqlite3.connect(db) as con:  # as the release before the believer default saved it
         options = json.loads(con.execute("SELECT method_options FROM studies").fetchone()[0])
         assert options["pending_as"] == "believer"
         options["pending_as"] = "fantasy"
