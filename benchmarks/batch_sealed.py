@@ -4,8 +4,10 @@
     nice -n 15 python3 benchmarks/batch_sealed.py --split sealed              # the report, run once after the freeze
 
 Methods: ``sequential`` (ask(1), nothing pending), ``q4`` (the default batch handling) and
-``q4_old`` (the batch handling before issue 13b: ``batch_local=0``). Other names in
-``VARIANTS`` are development variants for pilots. Each run goes to the largest
+``q4_old`` (the previous batch handling: ``pending_as="fantasy"``); ``auto_sequential`` and
+``auto_q4`` are the same two for ``method="auto"`` (its polishing takes batch slots too), compared
+with ``--baseline auto_sequential --tag auto_sealed_batch``. Other names in ``VARIANTS`` are
+development variants for pilots. Each run goes to the largest
 budget; the regret at smaller budgets is read from its first evaluations (``bayes``
 is not told the budget, so a shorter run would suggest the same points).
 The report split is ``sealed`` (``keras_hpo.testing.instances.SEALED``, seeds 5000-5006);
@@ -39,12 +41,14 @@ from keras_hpo.trial import Trial, TrialState
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-#: name -> (batch size, bayes options)
+#: name -> (batch size, bayes options); a "method" entry runs another searcher than bayes
 VARIANTS: dict[str, tuple[int, dict]] = {
     "sequential": (1, {}),
     "q4": (4, {}),
     "q4_old": (4, {"pending_as": "fantasy"}),
     "q4_qei": (4, {"pending_as": "qei"}),
+    "auto_sequential": (1, {"method": "auto"}),
+    "auto_q4": (4, {"method": "auto"}),
 }
 
 SPLITS = {"sealed": (instances.SEALED, instances.sealed), "pilot": (instances.PILOT, instances.pilot),
@@ -53,7 +57,8 @@ SPLITS = {"sealed": (instances.SEALED, instances.sealed), "pilot": (instances.PI
 
 def run(problem, seed: int, budget: int, size: int, **options) -> tuple[list[float], list[float]]:
     """The values of a run, and the seconds of each ``ask``."""
-    searcher = searchers.get("bayes", **options)
+    options = dict(options)
+    searcher = searchers.get(options.pop("method", "bayes"), **options)
     searcher.setup(problem.space, "min", seed)
     values: list[float] = []
     asks: list[float] = []
@@ -159,12 +164,13 @@ def fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
-def table(records: list[dict], methods: list[str], budgets: list[int], old: str = "q4_old", new: str = "q4") -> list[str]:
+def table(records: list[dict], methods: list[str], budgets: list[int], old: str = "q4_old", new: str = "q4",
+          baseline: str = "sequential") -> list[str]:
     by = {(r["method"], r["problem"], r["seed"]): r for r in records}
     problems = sorted({r["problem"] for r in records}, key=[r["problem"] for r in records].index)
     seeds = sorted({r["seed"] for r in records})
-    batches = [m for m in methods if m != "sequential"]
-    out = ["| problem | budget | sequential | " + " | ".join(f"{m} | ratio" for m in batches)
+    batches = [m for m in methods if m != baseline]
+    out = [f"| problem | budget | {baseline} | " + " | ".join(f"{m} | ratio" for m in batches)
            + (f" | {new} vs {old} (better/tied/worse) |" if old in batches and new in batches else " |"),
            "|---|---:|---:|" + "---:|---:|" * len(batches) + ("---|" if old in batches and new in batches else "")]
     within = {m: [0, 0] for m in batches}
@@ -176,9 +182,9 @@ def table(records: list[dict], methods: list[str], budgets: list[int], old: str 
             for m in methods:
                 rs = [by[(m, p, s)] for s in seeds if (m, p, s) in by and len(by[(m, p, s)]["values"]) >= budget]
                 cell[m] = [regret_at(r, budget) for r in rs] if len(rs) == len(seeds) else None
-            if cell.get("sequential") is None:
+            if cell.get(baseline) is None:
                 continue
-            sq = quartiles(cell["sequential"])
+            sq = quartiles(cell[baseline])
             row = [p, str(budget), f"{fmt(sq[1])} [{fmt(sq[0])}, {fmt(sq[2])}]"]
             for m in batches:
                 if cell.get(m) is None:
@@ -197,7 +203,7 @@ def table(records: list[dict], methods: list[str], budgets: list[int], old: str 
                 wins_total = [a + b for a, b in zip(wins_total, w)]
                 row.append("/".join(map(str, w)))
             out.append("| " + " | ".join(row) + " |")
-    out += ["", "Cells within 1.5x of sequential: " + "; ".join(f"{m} {a}/{b}" for m, (a, b) in within.items())]
+    out += ["", f"Cells within 1.5x of {baseline}: " + "; ".join(f"{m} {a}/{b}" for m, (a, b) in within.items())]
     out.append("Geometric mean of the ratios over the cells: " + "; ".join(
         f"{m} {10 ** statistics.mean(v):.2f}" for m, v in logs.items() if v))
     if old in batches and new in batches:
@@ -214,6 +220,7 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=200)
     parser.add_argument("--budgets", nargs="*", type=int, default=[30, 60, 200])
     parser.add_argument("--tag", default="sealed")
+    parser.add_argument("--baseline", default="sequential", help="the method the ratios divide by")
     parser.add_argument("--timing", action="store_true", help="time ask() at 50-1000 observations instead")
     parser.add_argument("--walltime", action="store_true", help="tune with n_jobs=4 against n_jobs=1 instead")
     args = parser.parse_args()
@@ -250,18 +257,21 @@ def main() -> None:
     methods = [m for m in args.methods]
     budgets = [b for b in args.budgets if b <= args.budget]
     mine = [r for r in records if r["seed"] in seeds]
-    lines = [f"# Batches of 4 against sequential bayes ({args.split}, seeds {seeds})", "",
+    lines = [f"# Batches of 4 against {args.baseline} ({args.split}, seeds {seeds})", "",
              "Generated by `benchmarks/batch_sealed.py`. Median simple regret [quartiles] over seeds at 30, 60 and 200 "
              "evaluations (one run to the largest budget per method, problem and seed; smaller budgets are its first "
              "evaluations). Ratio = batch median / sequential median (goal <= 1.5). `sequential`: ask(1), nothing "
              "pending; `q4`: ask(4), evaluate the 4, tell the 4, with the default `pending_as=\"believer\"`; "
-             "`q4_old`: the same with `pending_as=\"fantasy\"`, the rule before issue 13b. Paired counts: per seed, "
+             "`q4_old`: the same with `pending_as=\"fantasy\"`, the previous rule; `auto_sequential` and `auto_q4`: "
+             "the same two for `method=\"auto\"`. Paired counts: per seed, "
              "q4 regret lower / equal / higher than q4_old's.", ""]
     if args.split == "sealed":
         lines += ["Protocol: the batch rule was developed on the PILOT instances (seeds 100-109) and the UNSEEN ones "
                   "(seeds 100-109; UNSEEN was reported before, so seen). The SEALED problems were added before any "
-                  "change of this session; this report ran once, after the code was frozen (committed).", ""]
-    lines += [*table(mine, methods, budgets), "",
+                  "change of this session; this report ran once, after the code was frozen (committed). The `auto_*` "
+                  "runs measured `auto` once on them after both of that session's changes (polishing, believer "
+                  "batches) were merged; nothing was changed after them.", ""]
+    lines += [*table(mine, methods, budgets, baseline=args.baseline), "",
               "Seconds per `ask` in these runs (nice 15, machine shared: indicative only; timing-grade figures "
               "are in `batch_timing.md`): " + "; ".join(
                   f"{m} median {statistics.median([r['ask_median'] for r in mine if r['method'] == m]):.3f}, "
