@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmark scripts: the Optuna and nevergrad peers on a keras_hpo Space, and regret curves kept small."""
+"""Helpers shared by the benchmark scripts: our searchers and the Optuna and nevergrad peers driven on a keras_hpo Space,
+regret curves kept small, and the runs files read back."""
 
 from __future__ import annotations
 
@@ -143,3 +144,52 @@ def run_skopt(problem: Problem, seed: int, budget: int,
         warnings.simplefilter("ignore")
         gp_minimize(objective, dims, n_calls=budget, random_state=seed)
     return values
+
+
+def run_ours(name: str, problem: Problem, seed: int, budget: int, batch: int = 1, ask_times: list | None = None,
+             **options) -> list[float]:
+    """The values of a run of our searcher ``name``: ask ``batch`` points, evaluate them, tell them, until ``budget``.
+
+    A searcher with ``plan`` (``auto``) is told ``max_trials=budget``, as ``tune`` would; the seconds of each ``ask``
+    are appended to ``ask_times`` when given.
+    """
+    import time
+
+    from keras_hpo import searchers
+    from keras_hpo.trial import Trial, TrialState
+
+    searcher = searchers.get(name, **options)
+    if hasattr(searcher, "plan"):
+        searcher.plan(max_trials=budget)
+    searcher.setup(problem.space, "min", seed)
+    values: list[float] = []
+    while len(values) < budget:
+        start = time.perf_counter()
+        suggestions = searcher.ask(min(batch, budget - len(values)))
+        if ask_times is not None:
+            ask_times.append(time.perf_counter() - start)
+        told = []
+        for s in suggestions:
+            values.append(problem.fn(s.params))
+            told.append(Trial(len(values) - 1, s.params, TrialState.COMPLETE, value=values[-1]))
+        for t in told:
+            searcher.tell(t)
+    return values
+
+
+def load_longest(path) -> list[dict]:
+    """The records of a JSON-lines runs file, one per (method, problem, seed): the first of the longest runs."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        return []
+    records: dict[tuple, dict] = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            record = json.loads(line)
+            key = (record["method"], record["problem"], record["seed"])
+            if key not in records or record["n"] > records[key]["n"]:
+                records[key] = record
+    return list(records.values())

@@ -35,11 +35,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _peers import improvements, run_nevergrad, run_optuna  # noqa: E402
+from _peers import improvements, load_longest, run_nevergrad, run_optuna, run_ours  # noqa: E402
 
-from keras_hpo import searchers
 from keras_hpo.testing import instances
-from keras_hpo.trial import Trial, TrialState
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FILES = {"sealed": "auto_sealed", "pilot": "auto_pilot_polish"}
@@ -61,22 +59,6 @@ def problem_of(split: str, pname: str, seed: int):
         return instances.sealed(pname, seed)
     kind, name = pname.split(":")
     return instances.pilot(name, seed) if kind == "pilot" else instances.unseen(name, seed)
-
-
-def run_ours(name: str, problem, seed: int, budget: int, ask_times: list | None = None, **options) -> list[float]:
-    searcher = searchers.get(name, **options)
-    if hasattr(searcher, "plan"):
-        searcher.plan(max_trials=budget)
-    searcher.setup(problem.space, "min", seed)
-    values: list[float] = []
-    while len(values) < budget:
-        t0 = time.perf_counter()
-        [s] = searcher.ask(1)
-        if ask_times is not None:
-            ask_times.append(time.perf_counter() - t0)
-        values.append(problem.fn(s.params))
-        searcher.tell(Trial(len(values) - 1, s.params, TrialState.COMPLETE, value=values[-1]))
-    return values
 
 
 def run(method: str, problem, seed: int, budget: int) -> list[float]:
@@ -107,17 +89,7 @@ def queue(split: str, methods: list[str], seeds: tuple) -> list[tuple[str, str, 
 
 
 def load(split: str) -> list[dict]:
-    path = RESULTS / f"{FILES[split]}.jsonl"
-    if not path.exists():
-        return []
-    records: dict[tuple, dict] = {}
-    for line in path.read_text().splitlines():
-        if line.strip():
-            r = json.loads(line)
-            key = (r["method"], r["problem"], r["seed"])
-            if key not in records or r["n"] > records[key]["n"]:
-                records[key] = r
-    return list(records.values())
+    return load_longest(RESULTS / f"{FILES[split]}.jsonl")
 
 
 # Reporting ---------------------------------------------------------------------------------------------------
@@ -222,7 +194,7 @@ def report(records: list[dict], split: str) -> str:
             if "auto" not in med or not five:
                 continue
             best5 = min(five, key=lambda m: med[m])
-            mark = lambda v: "=" if tied(med["auto"], v) else ("<" if med["auto"] < v else ">")  # noqa: E731
+            mark = lambda v, a=med["auto"]: "=" if tied(a, v) else ("<" if a < v else ">")  # noqa: E731
             ahead[0] += mark(med[best5]) != ">"
             ahead[2] += 1
             ng = med.get("ng_ngopt")

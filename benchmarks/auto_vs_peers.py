@@ -47,12 +47,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _peers import improvements, run_nevergrad, run_optuna, run_skopt  # noqa: E402
+from _peers import improvements, load_longest, run_nevergrad, run_optuna, run_ours, run_skopt  # noqa: E402
 
-from keras_hpo import searchers
 from keras_hpo.testing import instances
 from keras_hpo.testing.objectives import ACKLEY5, BRANIN, FRESH, HARTMANN6, HELD_OUT, MIXED, ROSENBROCK4, Problem
-from keras_hpo.trial import Trial, TrialState
 
 RESULTS = Path(__file__).resolve().parent / "results"
 JSONL = RESULTS / "auto_vs_peers.jsonl"
@@ -95,23 +93,6 @@ def problem_of(split: str, pname: str, seed: int) -> Problem:
     if split == "instances":
         return instances.pilot(pname, seed)
     return {**PILOT, **REPORTED}[pname]
-
-
-def run_ours(name: str, problem: Problem, seed: int, budget: int, batch: int = 1, **options) -> list[float]:
-    searcher = searchers.get(name, **options)
-    if hasattr(searcher, "plan"):
-        searcher.plan(max_trials=budget)
-    searcher.setup(problem.space, "min", seed)
-    values: list[float] = []
-    while len(values) < budget:
-        suggestions = searcher.ask(min(batch, budget - len(values)))
-        told = []
-        for s in suggestions:
-            values.append(problem.fn(s.params))
-            told.append(Trial(len(values) - 1, s.params, TrialState.COMPLETE, value=values[-1]))
-        for t in told:
-            searcher.tell(t)
-    return values
 
 
 #: development variants of ours (searcher, batch size, options), for pilots on the ``instances`` split
@@ -162,17 +143,7 @@ def queue(split: str, methods: list[str]) -> list[tuple[str, str, int, str]]:
 
 
 def load(split: str = "reported") -> list[dict]:
-    path = RESULTS / f"{SPLIT_FILES[split]}.jsonl"
-    if not path.exists():
-        return []
-    records: dict[tuple, dict] = {}
-    for line in path.read_text().splitlines():
-        if line.strip():
-            record = json.loads(line)
-            key = (record["method"], record["problem"], record["seed"])
-            if key not in records or record["n"] > records[key]["n"]:  # the first of the longest runs wins
-                records[key] = record
-    return list(records.values())
+    return load_longest(RESULTS / f"{SPLIT_FILES[split]}.jsonl")
 
 
 # Reporting ------------------------------------------------------------------------------------------

@@ -34,6 +34,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _peers import run_ours  # noqa: E402
 
 from keras_hpo import searchers
 from keras_hpo.testing import instances
@@ -57,21 +60,8 @@ SPLITS = {"sealed": (instances.SEALED, instances.sealed), "pilot": (instances.PI
 
 def run(problem, seed: int, budget: int, size: int, **options) -> tuple[list[float], list[float]]:
     """The values of a run, and the seconds of each ``ask``."""
-    options = dict(options)
-    searcher = searchers.get(options.pop("method", "bayes"), **options)
-    searcher.setup(problem.space, "min", seed)
-    values: list[float] = []
-    asks: list[float] = []
-    while len(values) < budget:
-        start = time.perf_counter()
-        suggestions = searcher.ask(min(size, budget - len(values)))
-        asks.append(time.perf_counter() - start)
-        told = []
-        for s in suggestions:
-            values.append(problem.fn(s.params))
-            told.append(Trial(len(values) - 1, s.params, TrialState.COMPLETE, value=values[-1]))
-        for t in told:
-            searcher.tell(t)
+    options, asks = dict(options), []
+    values = run_ours(options.pop("method", "bayes"), problem, seed, budget, batch=size, ask_times=asks, **options)
     return values, asks
 
 
