@@ -4,15 +4,18 @@ import numpy as np
 import pytest
 
 from keras_hpo.space import Float
-from keras_hpo.testing.instances import PILOT, SEALED, UNSEEN, pilot, sealed, shifted, unseen
+from keras_hpo.testing.instances import PILOT, SEALED, UNSEEN, VAULT, pilot, sealed, shifted, unseen, vault
 from keras_hpo.testing.objectives import BRANIN, MIXED
 
 
 def _build(name, seed):
-    return unseen(name, seed) if name in UNSEEN else sealed(name, seed) if name in SEALED else pilot(name, seed)
+    for names, make in ((UNSEEN, unseen), (SEALED, sealed), (VAULT, vault)):
+        if name in names:
+            return make(name, seed)
+    return pilot(name, seed)
 
 
-@pytest.mark.parametrize("name", UNSEEN + SEALED)
+@pytest.mark.parametrize("name", UNSEEN + SEALED + VAULT)
 def test_report_instance_reaches_its_optimum_at_its_minimizer_inside_the_box(name):
     for seed in (0, 1):
         problem = _build(name, seed)
@@ -29,7 +32,7 @@ def test_pilot_instance_reaches_its_optimum(name):
     assert abs(problem.regret(problem.fn(problem.minimizer))) < 1e-9
 
 
-@pytest.mark.parametrize("name", UNSEEN + SEALED + PILOT)
+@pytest.mark.parametrize("name", UNSEEN + SEALED + VAULT + PILOT)
 def test_no_random_point_beats_the_optimum(name):
     problem = _build(name, 2)
     rng = np.random.default_rng(0)
@@ -55,4 +58,6 @@ def test_bad_input_is_named():
         pilot("nope", 0)
     with pytest.raises(ValueError, match="sealed: unknown problem 'nope'"):
         sealed("nope", 0)
+    with pytest.raises(ValueError, match="vault: unknown problem 'nope'"):
+        vault("nope", 0)
     assert shifted(BRANIN, {"x1": 9.42478, "x2": 2.475}, 0).name == "branin@0"

@@ -10,7 +10,8 @@ a new problem, not only a new random stream.
 ``shifted(problem, minimizer, seed)`` makes an instance of any all-float problem whose global minimiser over
 the whole of R^d is known. ``UNSEEN`` names the problems kept for the reports of 2026-11-30 (run once
 there, so now seen); ``SEALED`` the ones added on 2026-11-30 for the next report, before any method change
-of that session (nobody develops on them); ``PILOT`` the shifted versions of problems methods were already
+of that session (reported once there, so now seen too); ``VAULT`` the ones added later that day for the
+report after (nobody develops on them); ``PILOT`` the shifted versions of problems methods were already
 developed on.
 
 >>> p = unseen("powell4", seed=3)
@@ -30,7 +31,7 @@ from ..space import Choice, Float, Int, Space
 from . import objectives
 from .objectives import Problem
 
-__all__ = ["Instance", "shifted", "unseen", "sealed", "pilot", "UNSEEN", "SEALED", "PILOT"]
+__all__ = ["Instance", "shifted", "unseen", "sealed", "vault", "pilot", "UNSEEN", "SEALED", "VAULT", "PILOT"]
 
 #: the optimum is placed uniformly in this central fraction of each side of the box
 _INNER = 0.7
@@ -188,8 +189,12 @@ def _zakharov(x: np.ndarray) -> float:
     return float(np.sum(x**2)) + s**2 + s**4
 
 
-#: a fixed rotation for the ellipsoid (BBOB f10): its axes are not the coordinate axes
-_ROTATION6 = np.linalg.qr(np.random.default_rng(20261130).standard_normal((6, 6)))[0]
+def _rotation(d: int, seed: int) -> np.ndarray:
+    """A fixed random rotation (as in BBOB's rotated functions): the problem's axes are not the coordinate axes."""
+    return np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))[0]
+
+
+_ROTATION6 = _rotation(6, 20261130)
 
 
 def _rotated_ellipsoid(x: np.ndarray) -> float:
@@ -269,3 +274,89 @@ PILOT = tuple(_PILOT_BASES)
 def pilot(name: str, seed: int) -> Instance:
     """The ``seed`` instance of the pilot problem ``name`` (one of ``PILOT``)."""
     return _instance("pilot", _PILOT_BASES, PILOT, name, seed)
+
+
+# Problems for the report after SEALED's. Added on 2026-11-30 (second session) after the SEALED report and
+# before any further method change; nobody may tune on them. Five BBOB-style functions (rotated where the
+# original is separable), a smooth 2-d one and a random-forest-shaped mixed surrogate.
+def _booth(x: np.ndarray) -> float:
+    a, b = x
+    return float((a + 2 * b - 7) ** 2 + (2 * a + b - 5) ** 2)
+
+
+_ROTATION4 = _rotation(4, 61)
+_ROTATION5 = _rotation(5, 62)
+
+
+def _sharp_ridge(x: np.ndarray) -> float:
+    z = _ROTATION4 @ x
+    return float(z[0] ** 2 + 10 * np.sqrt(np.sum(z[1:] ** 2)))
+
+
+def _different_powers(x: np.ndarray) -> float:
+    z = _ROTATION5 @ x
+    exponents = 2 + 4 * np.arange(len(z)) / (len(z) - 1)
+    return float(np.sqrt(np.sum(np.abs(z) ** exponents)))
+
+
+def _bent_cigar(x: np.ndarray) -> float:
+    z = _ROTATION4 @ x
+    return float(z[0] ** 2 + 1e4 * np.sum(z[1:] ** 2))
+
+
+def _rotated_rastrigin(x: np.ndarray) -> float:
+    z = _ROTATION4 @ x
+    return float(10 * len(z) + np.sum(z**2 - 10 * np.cos(2 * math.pi * z)))
+
+
+def _three_hump_camel(x: np.ndarray) -> float:
+    a, b = x
+    return float(2 * a**2 - 1.05 * a**4 + a**6 / 6 + a * b + b**2)
+
+
+_VAULT_BASES: dict[str, tuple[Problem, dict[str, float]]] = {
+    "booth": (Problem("booth", _box(2, -10, 10), _floats(_booth, 2), 0.0), _at([1, 3])),
+    "three_hump_camel": (Problem("three_hump_camel", _box(2, -5, 5), _floats(_three_hump_camel, 2), 0.0),
+                         _at([0, 0])),
+    "sharp_ridge4": (Problem("sharp_ridge4", _box(4, -5, 5), _floats(_sharp_ridge, 4), 0.0), _at([0] * 4)),
+    "different_powers5": (Problem("different_powers5", _box(5, -5, 5), _floats(_different_powers, 5), 0.0),
+                          _at([0] * 5)),
+    "bent_cigar4": (Problem("bent_cigar4", _box(4, -5, 5), _floats(_bent_cigar, 4), 0.0), _at([0] * 4)),
+    "rastrigin_rotated4": (Problem("rastrigin_rotated4", _box(4, -5, 5), _floats(_rotated_rastrigin, 4), 0.0),
+                           _at([0] * 4)),
+}
+
+_FOREST_CRITERIA = ("gini", "entropy", "log_loss")
+
+
+def _forest_surrogate(seed: int) -> Instance:
+    """A random-forest-shaped loss whose best values move with the seed: more trees help until a plateau."""
+    rng = np.random.default_rng([seed, 7331])
+    best_features = float(rng.uniform(0.2, 0.8))
+    best_leaf = int(rng.integers(1, 9))
+    best_log_depth = float(rng.uniform(0.8, 1.4))
+    order = [str(c) for c in rng.permutation(_FOREST_CRITERIA)]
+    criterion_cost = dict(zip(order, [0.0, *rng.uniform(0.02, 0.2, size=2).tolist()]))
+
+    def fn(p: dict) -> float:
+        trees = 1.0 / math.sqrt(p["n_estimators"]) - 1.0 / math.sqrt(1000)  # 0 at the most trees
+        return (trees + 2 * (p["max_features"] - best_features) ** 2 + 0.01 * (p["min_samples_leaf"] - best_leaf) ** 2
+                + 0.5 * (math.log10(p["max_depth"]) - best_log_depth) ** 2 + criterion_cost[p["criterion"]])
+
+    space = Space({"n_estimators": Int(10, 1000, log=True), "max_features": Float(0.05, 1.0),
+                   "min_samples_leaf": Int(1, 20), "max_depth": Float(2, 64, log=True),
+                   "criterion": Choice(list(_FOREST_CRITERIA))})
+    minimizer = {"n_estimators": 1000, "max_features": best_features, "min_samples_leaf": best_leaf,
+                 "max_depth": 10**best_log_depth, "criterion": order[0]}
+    return Instance(f"forest_surrogate@{seed}", space, fn, fn(minimizer), minimizer)
+
+
+#: problems for the report after SEALED's (names); ``vault(name, seed)`` builds the instance of a seed
+VAULT = (*_VAULT_BASES, "forest_surrogate")
+
+
+def vault(name: str, seed: int) -> Instance:
+    """The ``seed`` instance of the vault report problem ``name`` (one of ``VAULT``)."""
+    if name == "forest_surrogate":
+        return _forest_surrogate(seed)
+    return _instance("vault", _VAULT_BASES, VAULT, name, seed)
