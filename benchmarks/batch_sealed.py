@@ -272,10 +272,18 @@ def main() -> None:
                   "method change of this round. `q4_prev` is `pending_as=\"believer\"`, the default, unchanged; "
                   "`q4_thompson` is the opt-in `pending_as=\"thompson\"` (three of four batch points local, local "
                   "points by Thompson sampling in the trust region), developed on SEALED instances with seeds 100-104 "
-                  "(`batch_pilot13q.md`). The peers (`sequential`, `q4_prev`, `auto_sequential`) were started on "
-                  "VAULT before the freeze and their results read only after it; `q4_thompson` and `auto_q4` ran "
-                  "once after the code was frozen (committed). `auto_*` is this branch's `auto`.", ""]
-    lines += [*table(mine, methods, budgets, old=old, new=new, baseline=args.baseline), "",
+                  "(`batch_pilot13q.md`). The peers (`sequential`, `q4_prev`, `auto_sequential`, `auto_q4`: code this "
+                  "branch does not change) were started on VAULT before the freeze and their results read only after "
+                  "it; `q4_thompson` ran once after the code was frozen (commit e716eda). `auto_*` is this branch's "
+                  "`auto` (issue-13s may change it).", ""]
+    autos = ["auto_sequential", "auto_q4"]
+    split_auto = args.baseline == "sequential" and all(m in methods for m in autos)
+    lines += [*table(mine, [m for m in methods if not (split_auto and m in autos)], budgets, old=old, new=new,
+                     baseline=args.baseline), ""]
+    if split_auto:  # auto's batches against sequential auto, in their own table
+        lines += ["## `auto`: batches of 4 against sequential `auto`", "",
+                  *table(mine, autos, budgets, baseline="auto_sequential"), ""]
+    lines += [
               "Seconds per `ask` in these runs (nice 15, machine shared: indicative only; timing-grade figures "
               "are in `batch_timing.md`): " + "; ".join(
                   f"{m} median {statistics.median([r['ask_median'] for r in mine if r['method'] == m]):.3f}, "

@@ -23,7 +23,8 @@ could come back to an earlier one, and a repeat was replaced by a random point
 (``pending_as="fantasy"``, the value stored studies resume with). ``pending_as="thompson"`` (opt-in)
 makes three of every four points local steps while points are pending, those with pending points near
 drawn by Thompson sampling in the trust region (TuRBO's batch rule); on the pilots it recovered Beale's
-late precision but lost on others (ellipsoid-6 at 200 evaluations), so it is not the default. Failed trials are
+late precision but lost on others (Colville-4 at 200 evaluations), and on the VAULT report it was behind the
+believer (66 of 147 paired runs better; ``benchmarks/results/batch_vault.md``), so it is not the default. Failed trials are
 given the worst value seen so far, so the GP steers away from where things crash.
 Before fitting, losses are standardised and their bad tail compressed (a capped
 Yeo-Johnson transform), so a few diverged runs do not hide the small differences
