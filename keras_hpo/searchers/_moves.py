@@ -186,7 +186,8 @@ class Polish:
     active numeric coordinates (categories kept), in two kinds of steps:
 
     - a model step, as in Powell's NEWUOA/BOBYQA: a quadratic fitted to the trials nearest the best (with its
-      categories) and a step to its minimum within a trust region of radius ``2 sigma sqrt(d)``; after it,
+      categories; with ``separable=True`` and too few trials for a full one, a quadratic without cross terms
+      from ``2 d + 3`` trials on) and a step to its minimum within a trust region of radius ``2 sigma sqrt(d)``; after it,
       ``sigma`` follows the step's length (twice it after a success, half after a failure);
     - after a failed model step, Rechenberg's (1+1)-ES: a Gaussian step of size ``sigma``; a new best widens
       ``sigma`` (x2), a failure narrows it (x2^-1/4), balanced at one success in five, with no floor. A failed
@@ -207,8 +208,9 @@ class Polish:
     DONE = 1e-11
     DECAY = 0.9
 
-    def __init__(self, cube: Cube, start: int, share: float = 0.5, sigma: float = 0.1) -> None:
+    def __init__(self, cube: Cube, start: int, share: float = 0.5, sigma: float = 0.1, separable: bool = False) -> None:
         self.cube, self.start, self.share, self.sigma0 = cube, start, share, sigma
+        self.separable = separable  # with too few trials for a full quadratic, fit one without cross terms
         self.sigma = sigma
         self.best_loss = math.inf
         self.best_x: np.ndarray | None = None
@@ -360,20 +362,23 @@ class Polish:
         others[dims] = False
         xs, losses = np.array(self._xs), np.array(self._losses)
         same = np.all(np.abs(xs[:, others] - x[others]) < 1e-12, axis=1)
-        if same.sum() < n_terms + 2:
+        full = same.sum() >= n_terms + 2
+        if not full and not (self.separable and same.sum() >= 2 * d + 3):
             return None
+        if not full:  # few trials (early in a run): no cross terms, 2 d + 1 of them as in NEWUOA's default
+            n_terms = 2 * d + 1
         xs, losses = xs[same][:, dims], losses[same]
         near = np.argsort(np.linalg.norm(xs - x[dims], axis=1))[: 2 * n_terms]
         u, f = xs[near] - x[dims], losses[near]
         h = np.maximum(np.max(np.abs(u), axis=0), 1e-300)
         u = u / h
-        iu, ju = np.triu_indices(d)
+        iu, ju = np.triu_indices(d) if full else (np.arange(d), np.arange(d))
         features = np.hstack([np.ones((len(u), 1)), u, u[:, iu] * u[:, ju]])
         scale = max(float(np.std(f)), 1e-300)
         coef = np.linalg.lstsq(features, (f - f.min()) / scale, rcond=None)[0]
         g = coef[1 : d + 1]
         hess = np.zeros((d, d))
-        hess[iu, ju] = coef[d + 1 :]
+        hess[iu, ju] = coef[d + 1 :]  # separable: the diagonal only
         hess = hess + hess.T  # the diagonal counted twice: d2/du_i^2 of c u_i^2 is 2c
         if not np.all(np.isfinite(hess)) or not np.all(np.isfinite(g)):
             return None

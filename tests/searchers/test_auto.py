@@ -22,7 +22,9 @@ def _auto(space, seed=0, **plan):
 def test_is_the_default_of_tune():
     result = kh.tune(BRANIN, BRANIN.space, max_trials=12, seed=0, progress=False)
     assert result.method == "auto"
-    assert result.method_history == [{"method": "bayes", "at_trial": 0, "reason": result.method_history[0]["reason"]}]
+    assert result.method_history[0] == {"method": "bayes", "at_trial": 0, "reason": result.method_history[0]["reason"]}
+    # polishing takes a share as soon as its model can be fitted: 2 d + 3 = 7 trials on Branin's 2-d
+    assert [(s["method"], s["at_trial"]) for s in result.method_history[1:]] == [("bayes+polish", 7)]
 
 
 def test_a_finite_space_that_fits_is_enumerated():
@@ -43,7 +45,8 @@ def test_switches_to_cmaes_at_the_best_point(caplog):
     searcher.setup(ROSENBROCK4.space, "min", 0)
     with caplog.at_level(logging.INFO, logger="keras_hpo"):
         trials = drive(searcher, 40, objective=ROSENBROCK4.fn)
-    assert [(s["method"], s["at_trial"]) for s in searcher.method_history] == [("bayes", 0), ("cmaes", 15)]
+    assert [(s["method"], s["at_trial"]) for s in searcher.method_history] == [
+        ("bayes", 0), ("bayes+polish", 11), ("cmaes+polish", 15)]
     assert "switching to cmaes" in caplog.text
     best_before = min(trials[:15], key=lambda t: t.value).params
     assert searcher.delegate.x0 == best_before
@@ -54,9 +57,9 @@ def test_a_stalled_gp_hands_over():
     searcher = searchers.get("auto", stall_after=5)
     searcher.setup(BRANIN.space, "min", 0)
     drive(searcher, 210, objective=lambda p: 1.0)  # nothing ever improves after the first trial
-    # polishing takes a share from trial 60 on (10 (d + 2) = 40 on Branin's 2-d), and goes on under CMA-ES
+    # polishing takes a share from trial 2 d + 3 = 7 on, and goes on under CMA-ES
     assert [(s["method"], s["at_trial"]) for s in searcher.method_history] == [
-        ("bayes", 0), ("bayes+polish", 60), ("cmaes+polish", 200)]
+        ("bayes", 0), ("bayes+polish", 7), ("cmaes+polish", 200)]
 
 
 def test_history_is_stored_and_a_resumed_study_replays_it(tmp_path):
@@ -64,7 +67,7 @@ def test_history_is_stored_and_a_resumed_study_replays_it(tmp_path):
     method = searchers.get("auto", switch_after=20)
     first = kh.tune(ROSENBROCK4, ROSENBROCK4.space, method=method, max_trials=30, storage=db, study="s", seed=3,
                     progress=False)
-    assert [s["method"] for s in first.method_history] == ["bayes", "cmaes"]
+    assert [s["method"] for s in first.method_history] == ["bayes", "bayes+polish", "cmaes+polish"]
     assert kh.load(db).method_history == first.method_history
     again = kh.tune(ROSENBROCK4, ROSENBROCK4.space, method=searchers.get("auto", switch_after=20), max_trials=40,
                     storage=db, study="s", resume=True, progress=False)
@@ -93,13 +96,14 @@ def test_the_command_line_defaults_to_auto(tmp_path):
     assert kh.load(str(db)).method_history[0]["method"] == "grid"
 
 
-def test_auto_is_exactly_bayes_with_the_same_seed_until_it_switches():
+def test_auto_is_exactly_bayes_with_the_same_seed_until_it_polishes_or_switches():
     runs = []
-    for method in ("auto", "bayes"):
-        searcher = searchers.get(method)
+    for method, options in (("auto", {}), ("auto", {"polish": 0.0}), ("auto", {"polish_from": 60}), ("bayes", {})):
+        searcher = searchers.get(method, **options)
         searcher.setup(BRANIN.space, "min", 7)
         runs.append([t.params for t in drive(searcher, 25, objective=BRANIN.fn)])
-    assert runs[0] == runs[1]
+    assert runs[1] == runs[2] == runs[3]
+    assert runs[0][:7] == runs[3][:7] and runs[0] != runs[3]  # by default polishing takes a share from trial 7
 
 
 def test_budget_auto_puts_hyperband_with_bayes_around_a_space_with_epochs():

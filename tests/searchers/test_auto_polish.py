@@ -1,7 +1,8 @@
 """``auto`` hands a long run's refinement to polishing (``_moves.Polish``) and keeps its short runs as they were.
 
-These tests fail with ``polish=0`` as the default, with polishing starting before trial 60, or without the
-polishing state in ``state_dict``.
+These tests fail with ``polish=0`` as the default, with polishing starting before trial 60 under
+``polish_from=60`` (the behaviour before ``polish_from="model"``) or later than ``2 d + 3`` trials by default, or
+without the polishing state in ``state_dict``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def make(seed=0, space=BRANIN.space, **options):
 
 def test_polishing_takes_a_long_run_to_float_precision_where_the_gp_alone_stalls(caplog):
     """A pilot instance (shifted camel, seed 100), 100 evaluations: the GP's own steps stop near 1e-7,
-    polishing from trial 60 on reaches 1e-12."""
+    polishing from trial 2 d + 3 = 7 on reaches 1e-12."""
     problem = instances.pilot("camel", 100)
     regrets = {}
     for polish in (0.5, 0.0):
@@ -38,7 +39,7 @@ def test_polishing_takes_a_long_run_to_float_precision_where_the_gp_alone_stalls
         regrets[polish] = problem.regret(min(t.value for t in trials))
         if polish:
             assert [(s["method"], s["at_trial"]) for s in searcher.method_history] == [("bayes", 0),
-                                                                                       ("bayes+polish", 60)]
+                                                                                       ("bayes+polish", 7)]
             assert searcher.polisher.steps >= 5 and searcher.polisher.successes >= 3
             assert "bayes also polishes" in caplog.text
         else:
@@ -46,10 +47,10 @@ def test_polishing_takes_a_long_run_to_float_precision_where_the_gp_alone_stalls
     assert regrets[0.5] < 1e-12 < 1e-4 * regrets[0.0]
 
 
-def test_up_to_60_trials_auto_is_the_run_it_was_before_polishing():
+def test_with_polish_from_60_the_first_60_trials_are_the_run_before_polishing():
     runs = []
     for polish in (0.5, 0.0):
-        searcher = make(7, polish=polish)  # Branin: 2-d, so 10 (d + 2) = 40 alone would start earlier
+        searcher = make(7, polish=polish, polish_from=60)  # Branin: 2-d, so 10 (d + 2) = 40 alone would start earlier
         runs.append([t.params for t in drive(searcher, 60, objective=BRANIN.fn)])
         assert searcher.polisher is None or searcher.polisher.steps == 0
     assert runs[0] == runs[1]
@@ -101,13 +102,14 @@ def test_a_bad_polish_share_fails_before_any_trial(value):
 def test_a_study_stored_before_polishing_existed_resumes_without_it(tmp_path):
     import sqlite3
 
-    assert AutoSearch.options_added == {"polish": 0.0}
+    assert AutoSearch.options_added == {"polish": 0.0, "polish_from": 60}
     db = str(tmp_path / "old.db")
     kh.tune(BRANIN, BRANIN.space, max_trials=8, storage=db, study="s", seed=1, progress=False)
     with sqlite3.connect(db) as con:  # as the release before this option stored it
         options, state = (json.loads(x) for x in con.execute(
             "SELECT method_options, searcher_state FROM studies").fetchone())
         options.pop("polish")
+        options.pop("polish_from")
         state.pop("polish")
         con.execute("UPDATE studies SET method_options = ?, searcher_state = ?", (json.dumps(options), json.dumps(state)))
     result = kh.tune(BRANIN, BRANIN.space, max_trials=10, storage=db, study="s", resume=True, progress=False)
@@ -138,3 +140,45 @@ def test_batches_mix_polishing_and_gp_steps_without_repeats_on_a_conditional_spa
     keys = [MIXED.space.key(t.params) for t in trials]
     assert len(set(keys)) == len(keys) == 88
     assert searcher.polisher.steps >= 3 and not searcher.delegate.pending
+
+
+def test_polishing_from_the_first_model_helps_a_smooth_problem_at_30_evaluations():
+    """Seen SEALED instances (Schwefel 2.22 in 4-d, seeds 5000-5006), 30 evaluations: polishing from trial
+    2 d + 3 = 11 (quadratic models without cross terms until a full one fits) against ``polish_from=60`` (the
+    previous behaviour: no polishing before trial 60, so plain ``bayes`` here)."""
+    import numpy as np
+
+    regrets = {"model": [], 60: []}
+    for seed in range(5000, 5007):
+        problem = instances.sealed("schwefel222_4", seed)
+        for start in regrets:
+            searcher = make(seed, problem.space, polish_from=start)
+            trials = drive(searcher, 30, objective=problem.fn)
+            regrets[start].append(problem.regret(min(t.value for t in trials)))
+            assert (searcher.polisher.steps > 0) == (start == "model")
+    wins = sum(a < b for a, b in zip(regrets["model"], regrets[60]))
+    assert wins >= 5 and np.median(regrets["model"]) < 0.8 * np.median(regrets[60])
+
+
+def test_a_study_stored_before_polish_from_existed_resumes_polishing_from_trial_60(tmp_path):
+    import sqlite3
+
+    db = str(tmp_path / "old.db")
+    kh.tune(BRANIN, BRANIN.space, method=searchers.get("auto", polish_from=60), max_trials=8, storage=db, study="s",
+            seed=1, progress=False)
+    with sqlite3.connect(db) as con:  # as the release before this option stored it
+        options = json.loads(con.execute("SELECT method_options FROM studies").fetchone()[0])
+        options.pop("polish_from")
+        con.execute("UPDATE studies SET method_options = ?", (json.dumps(options),))
+    result = kh.tune(BRANIN, BRANIN.space, max_trials=12, storage=db, study="s", resume=True, progress=False)
+    assert len(result.records) == 12 and result.searcher.options()["polish_from"] == 60
+    assert result.searcher.polisher.start == 60 and result.searcher.polisher.steps == 0
+
+
+@pytest.mark.parametrize("value", [0, -5, 2.5, True, "early", None])
+def test_a_bad_polish_from_fails_before_any_trial(value):
+    calls = []
+    with pytest.raises(ValueError, match="polish_from"):
+        kh.tune(lambda p: calls.append(p) or p["x"], {"x": kh.Float(0, 1)},
+                method=searchers.get("auto", polish_from=value), max_trials=3, progress=False)
+    assert calls == []
