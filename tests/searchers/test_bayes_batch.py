@@ -6,6 +6,7 @@ import pytest
 import keras_hpo as kh
 from keras_hpo import searchers
 from keras_hpo.testing import instances
+from keras_hpo.testing.conformance import CHECKS, Case, run_check
 from keras_hpo.trial import Trial, TrialState
 
 
@@ -79,9 +80,10 @@ def _tell_run(searcher, problem, n, seed=0):
         searcher.tell(Trial(len(searcher.history), params, TrialState.COMPLETE, value=problem.fn(params)))
 
 
-def test_a_batch_of_four_has_four_distinct_model_points():
+@pytest.mark.parametrize("pending_as", ["believer", "thompson"])
+def test_a_batch_of_four_has_four_distinct_model_points(pending_as):
     problem = instances.pilot("camel", 1)
-    searcher = _searcher(problem, n_initial=5)
+    searcher = _searcher(problem, n_initial=5, pending_as=pending_as)
     _tell_run(searcher, problem, 30)
     replaced = []
     real_fresh = searcher.fresh_point
@@ -92,11 +94,12 @@ def test_a_batch_of_four_has_four_distinct_model_points():
     assert np.min(np.linalg.norm(X[:, None] - X[None], axis=2)[np.triu_indices(4, 1)]) > 1e-6
 
 
-def test_resume_in_the_middle_of_a_batch_asks_the_same_points():
+@pytest.mark.parametrize("pending_as", ["believer", "thompson"])
+def test_resume_in_the_middle_of_a_batch_asks_the_same_points(pending_as):
     import json
 
     problem = instances.pilot("hartmann3", 2)
-    original = _searcher(problem, seed=4)
+    original = _searcher(problem, seed=4, pending_as=pending_as)
     _tell_run(original, problem, 12)
     batch = original.ask(4)
     state = json.loads(json.dumps(original.state_dict()))  # saved while the four run
@@ -105,7 +108,7 @@ def test_resume_in_the_middle_of_a_batch_asks_the_same_points():
         original.tell(trial)
     expected = [s.params for s in original.ask(3)]  # two still pending
 
-    restored = _searcher(problem, seed=4)
+    restored = _searcher(problem, seed=4, pending_as=pending_as)
     for trial in original.history[:12]:
         restored.tell(trial)
     restored.load_state_dict(state)
@@ -152,3 +155,19 @@ def test_a_study_stored_with_the_previous_default_resumes_with_it(tmp_path):
         con.execute("UPDATE studies SET method_options = ?", (json.dumps(options),))
     result = kh.tune(problem.fn, problem.space, max_trials=8, resume=True, **run)
     assert len(result.records) == 8 and result.searcher.options()["pending_as"] == "fantasy"
+
+
+@pytest.mark.parametrize("check", sorted(CHECKS))
+def test_thompson_batches_pass_the_conformance_checks(check):
+    run_check(Case(lambda space: searchers.get("bayes", pending_as="thompson")), check)
+
+
+def test_thompson_batches_make_most_points_local_only_while_points_are_pending():
+    searcher = _searcher(instances.pilot("camel", 0), n_initial=5, pending_as="thompson")
+    _tell_run(searcher, instances.pilot("camel", 0), 20)
+    index = len(searcher.history)
+    local = [searcher._is_local(index + k) or searcher._batch_is_local(index + k) for k in range(8)]
+    assert sum(local) == 6  # three of every four once points are pending (the sequential rule: one of two)
+    assert [searcher._is_local(index + k) for k in range(8)].count(True) == 4
+    assert not _searcher(instances.pilot("camel", 0), pending_as="believer")._batch_is_local(index + 1)
+
