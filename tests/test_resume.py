@@ -7,6 +7,7 @@ import pytest
 
 import keras_hpo as kh
 from keras_hpo.storage import Store
+from keras_hpo.testing.older_release import as_if_stored_by_an_older_release
 
 SPACE = {"x": kh.Float(0, 1), "k": ["a", "b"]}
 
@@ -137,18 +138,6 @@ def test_a_crash_then_resume_gives_the_trials_of_an_uninterrupted_run(tmp_path, 
     assert [(t.params, t.budget) for t in resumed.records] == [(t.params, t.budget) for t in whole.records]
 
 
-def _as_if_stored_by_an_older_release(db, drop, set_=None):
-    """Edit the stored study as a release without the options ``drop`` (and with ``set_`` defaults) would have saved it."""
-    with sqlite3.connect(db) as con:
-        options, state = con.execute("SELECT method_options, searcher_state FROM studies").fetchone()
-        options, state = json.loads(options), json.loads(state)
-        for name in drop:
-            options.pop(name)
-            state.pop(name, None)
-        options.update(set_ or {})
-        con.execute("UPDATE studies SET method_options = ?, searcher_state = ?", (json.dumps(options), json.dumps(state)))
-
-
 @pytest.mark.parametrize("method, drop", [
     ("annealing", ["polish", "jump"]), ("tabu", ["polish", "redraw"]), ("pso", ["polish", "craziness"]),
     ("genetic", ["polish"]), ("ant_colony", ["polish", "restart"]),
@@ -156,7 +145,7 @@ def _as_if_stored_by_an_older_release(db, drop, set_=None):
 def test_a_study_stored_before_an_option_existed_resumes_with_it_off(tmp_path, method, drop):
     db = str(tmp_path / "r.db")
     _first(db, method=method, max_trials=12)
-    _as_if_stored_by_an_older_release(db, drop, {"min_step": 1e-7} if method == "annealing" else None)
+    as_if_stored_by_an_older_release(db, drop, {"min_step": 1e-7} if method == "annealing" else None)
     result = _resume(db, method=method, max_trials=20)
     assert len(result.records) == 20
     options = result.searcher.options()
@@ -171,7 +160,7 @@ def test_a_study_stored_before_an_option_existed_resumes_with_it_off(tmp_path, m
 def test_an_option_the_caller_gives_must_still_match_the_stored_study(tmp_path):
     db = str(tmp_path / "r.db")
     _first(db, method="annealing", max_trials=6)
-    _as_if_stored_by_an_older_release(db, ["polish"])
+    as_if_stored_by_an_older_release(db, ["polish"])
     with pytest.raises(kh.ResumeMismatch, match="polish=0.0 stored, 0.5 given"):
         _resume(db, method=kh.searchers.get("annealing", polish=0.5))
     assert len(_resume(db, method=kh.searchers.get("annealing", polish=0.0), max_trials=8).records) == 8

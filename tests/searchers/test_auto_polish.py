@@ -18,6 +18,7 @@ from keras_hpo.searchers.auto import AutoSearch
 from keras_hpo.testing import instances
 from keras_hpo.testing.conformance import drive
 from keras_hpo.testing.objectives import BRANIN
+from keras_hpo.testing.older_release import as_if_stored_by_an_older_release
 from keras_hpo.trial import Trial, TrialState
 
 
@@ -100,18 +101,10 @@ def test_a_bad_polish_share_fails_before_any_trial(value):
 
 
 def test_a_study_stored_before_polishing_existed_resumes_without_it(tmp_path):
-    import sqlite3
-
     assert AutoSearch.options_added == {"polish": 0.0, "polish_from": 60}
     db = str(tmp_path / "old.db")
     kh.tune(BRANIN, BRANIN.space, max_trials=8, storage=db, study="s", seed=1, progress=False)
-    with sqlite3.connect(db) as con:  # as the release before this option stored it
-        options, state = (json.loads(x) for x in con.execute(
-            "SELECT method_options, searcher_state FROM studies").fetchone())
-        options.pop("polish")
-        options.pop("polish_from")
-        state.pop("polish")
-        con.execute("UPDATE studies SET method_options = ?, searcher_state = ?", (json.dumps(options), json.dumps(state)))
+    as_if_stored_by_an_older_release(db, ["polish", "polish_from"])
     result = kh.tune(BRANIN, BRANIN.space, max_trials=10, storage=db, study="s", resume=True, progress=False)
     assert len(result.records) == 10 and result.searcher.options()["polish"] == 0.0
     assert result.searcher.polisher is None
@@ -161,15 +154,10 @@ def test_polishing_from_the_first_model_helps_a_smooth_problem_at_30_evaluations
 
 
 def test_a_study_stored_before_polish_from_existed_resumes_polishing_from_trial_60(tmp_path):
-    import sqlite3
-
     db = str(tmp_path / "old.db")
     kh.tune(BRANIN, BRANIN.space, method=searchers.get("auto", polish_from=60), max_trials=8, storage=db, study="s",
             seed=1, progress=False)
-    with sqlite3.connect(db) as con:  # as the release before this option stored it
-        options = json.loads(con.execute("SELECT method_options FROM studies").fetchone()[0])
-        options.pop("polish_from")
-        con.execute("UPDATE studies SET method_options = ?", (json.dumps(options),))
+    as_if_stored_by_an_older_release(db, ["polish_from"])
     result = kh.tune(BRANIN, BRANIN.space, max_trials=12, storage=db, study="s", resume=True, progress=False)
     assert len(result.records) == 12 and result.searcher.options()["polish_from"] == 60
     assert result.searcher.polisher.start == 60 and result.searcher.polisher.steps == 0

@@ -141,18 +141,13 @@ def test_batches_of_four_beat_the_previous_batch_rule_on_a_smooth_problem():
 
 
 def test_a_study_stored_with_the_previous_default_resumes_with_it(tmp_path):
-    import json
-    import sqlite3
+    from keras_hpo.testing.older_release import as_if_stored_by_an_older_release
 
     db = str(tmp_path / "r.db")
     problem = instances.pilot("camel", 0)
     run = dict(method="bayes", seed=1, storage=db, study="s", progress=False)
-    kh.tune(problem.fn, problem.space, max_trials=6, **run)
-    with sqlite3.connect(db) as con:  # as the release before the believer default saved it
-        options = json.loads(con.execute("SELECT method_options FROM studies").fetchone()[0])
-        assert options["pending_as"] == "believer"
-        options["pending_as"] = "fantasy"
-        con.execute("UPDATE studies SET method_options = ?", (json.dumps(options),))
+    assert kh.tune(problem.fn, problem.space, max_trials=6, **run).searcher.options()["pending_as"] == "believer"
+    as_if_stored_by_an_older_release(db, set_={"pending_as": "fantasy"})  # as the release before the believer default
     result = kh.tune(problem.fn, problem.space, max_trials=8, resume=True, **run)
     assert len(result.records) == 8 and result.searcher.options()["pending_as"] == "fantasy"
 

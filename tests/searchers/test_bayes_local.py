@@ -69,18 +69,13 @@ def test_bad_local_every_is_refused(value):
 
 
 def test_a_study_stored_before_local_steps_existed_resumes_without_them(tmp_path):
-    import json
-    import sqlite3
-
     import keras_hpo as kh
+    from keras_hpo.testing.older_release import as_if_stored_by_an_older_release
 
     db = str(tmp_path / "r.db")
     run = dict(method="bayes", seed=1, storage=db, study="s", progress=False)
     kh.tune(BRANIN, BRANIN.space, max_trials=6, **run)
-    with sqlite3.connect(db) as con:  # as the release before local_every saved it
-        options = json.loads(con.execute("SELECT method_options FROM studies").fetchone()[0])
-        options.pop("local_every")
-        con.execute("UPDATE studies SET method_options = ?", (json.dumps(options),))
+    as_if_stored_by_an_older_release(db, ["local_every"])
     result = kh.tune(BRANIN, BRANIN.space, max_trials=8, resume=True, **run)
     assert len(result.records) == 8 and result.searcher.options()["local_every"] == 0
     fresh = kh.tune(BRANIN, BRANIN.space, max_trials=2, **{**run, "storage": str(tmp_path / "new.db")})
