@@ -128,8 +128,9 @@ class AutoSearch(Polished):
         has_cmaes = importlib.util.find_spec("cmaes") is not None
         self._numbers = [n for n, d in self.space.items() if isinstance(d, (Float, Int))] if has_cmaes else []
         method, reason = self._first_choice()
-        # the best point of a model-based or evolutionary search is polished late on; an enumeration is not
         self._switch(method, reason)
+        # the best point of a model-based or evolutionary search is polished; an enumeration is not (after the
+        # switch: the start of polishing follows the delegate's design)
         self.polisher = self._polisher() if method != "grid" else None
 
     def _polisher(self) -> Polish | None:
