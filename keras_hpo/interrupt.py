@@ -5,7 +5,9 @@
 ``SIGALRM`` (``signal.setitimer``), which also breaks a ``time.sleep`` or a
 blocking read; elsewhere it asks the interpreter to raise the exception in the
 trial's thread (``PyThreadState_SetAsyncExc``), which happens at the next
-Python bytecode. Either way, code that never returns to Python (one long call
+Python bytecode. Either way it comes again every half second until the trial
+has stopped, because Python drops an exception that lands in a garbage-collector
+callback or a ``__del__``. Code that never returns to Python (one long call
 into a C library, a deadlock in native code) cannot be interrupted in this
 process; run trials in worker processes (``n_jobs >= 2``) where the whole worker
 is killed instead.
@@ -27,6 +29,7 @@ from __future__ import annotations
 import ctypes
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -56,38 +59,73 @@ def time_limit(seconds: float | None, reason: str = "time limit") -> Iterator[No
             yield
 
 
+#: seconds between the rings that follow the first, until the body has stopped
+_AGAIN = 0.5
+
+
 @contextmanager
 def _alarm(seconds: float, reason: str) -> Iterator[None]:
+    """SIGALRM after ``seconds``, then every ``_AGAIN`` s until the body stops.
+
+    Rings again because Python drops an exception raised while it runs a
+    garbage-collector callback or a ``__del__`` ("Exception ignored in ..."):
+    during Keras training one ring in some dozens lands in jax's
+    ``_xla_gc_callback`` and the trial ran on. An alarm armed before this one
+    (pytest-timeout's, a user's) still rings at its time and is re-armed after.
+    """
+    began = time.monotonic()
+    ours = began + seconds
+    outer_left, outer_interval = signal.getitimer(signal.ITIMER_REAL)
+    outer_at = began + outer_left if outer_left > 0 else None
+    done = False
+
     def ring(signum: int, frame: object) -> None:
-        raise TrialInterrupted(reason)
+        nonlocal outer_at
+        if done:
+            return
+        now = time.monotonic()
+        if outer_at is not None and now >= outer_at:
+            outer_at = None
+            signal.setitimer(signal.ITIMER_REAL, max(ours - now, 0.001), _AGAIN)
+            if callable(previous):
+                previous(signum, frame)
+        elif now >= ours:
+            raise TrialInterrupted(reason)
 
     previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left or seconds), _AGAIN)
     try:
         yield
     finally:
+        done = True
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_left > 0:
+            left = outer_at - time.monotonic() if outer_at is not None else outer_interval
+            if left:
+                signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), outer_interval)
 
 
 @contextmanager
 def _async_exception(seconds: float, reason: str) -> Iterator[None]:
-    target = threading.get_ident()
+    """``TrialInterrupted`` in this thread after ``seconds``, again every ``_AGAIN`` s (see ``_alarm``) until the body stops."""
+    target = ctypes.c_ulong(threading.get_ident())
     finished = threading.Event()
     lock = threading.Lock()
+    exc = type("TrialInterrupted", (TrialInterrupted,), {"__init__": lambda self: TrialInterrupted.__init__(self, reason)})
 
     def fire() -> None:
-        with lock:
-            if not finished.is_set():
-                exc = type("TrialInterrupted", (TrialInterrupted,), {"__init__": lambda self: TrialInterrupted.__init__(self, reason)})
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(exc))
+        wait = seconds
+        while not finished.wait(wait):
+            with lock:
+                if not finished.is_set():
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(exc))
+            wait = _AGAIN
 
-    timer = threading.Timer(seconds, fire)
-    timer.daemon = True
-    timer.start()
+    threading.Thread(target=fire, name="keras_hpo-time-limit", daemon=True).start()
     try:
         yield
     finally:
         with lock:
             finished.set()
-        timer.cancel()
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(target, None)  # one sent but not raised yet is withdrawn

@@ -1,5 +1,6 @@
 """Serial time limits: SIGALRM on the main thread, an asynchronous exception on any other thread."""
 
+import signal
 import threading
 import time
 
@@ -43,3 +44,63 @@ def test_the_trial_cannot_swallow_the_interruption():
 def test_no_limit_leaves_the_body_alone():
     with time_limit(None):
         time.sleep(0.01)
+
+
+def _swallow_the_first_interruption(box):
+    """Like an interruption that lands in a garbage-collector callback, which Python drops: the body runs on."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            while time.monotonic() < deadline:
+                time.sleep(0.01)
+        except TrialInterrupted:
+            box["swallowed"] = box.get("swallowed", 0) + 1
+            if box["swallowed"] > 1:
+                raise
+
+
+def test_an_interruption_that_was_dropped_comes_again_on_the_main_thread():
+    box = {}
+    start = time.monotonic()
+    with pytest.raises(TrialInterrupted):
+        with time_limit(0.2, "too slow"):
+            _swallow_the_first_interruption(box)
+    assert box["swallowed"] == 2 and time.monotonic() - start < 5
+
+
+def test_an_interruption_that_was_dropped_comes_again_on_another_thread():
+    box = {}
+
+    def run():
+        try:
+            with time_limit(0.2, "too slow"):
+                _swallow_the_first_interruption(box)
+        except TrialInterrupted as stop:
+            box["reason"] = stop.reason
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    assert box == {"swallowed": 2, "reason": "too slow"}
+    time.sleep(1.2)  # nothing rings after the body stopped
+
+
+def test_an_alarm_armed_before_still_rings_and_is_re_armed_after():
+    rung = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: rung.append(time.monotonic()))
+    saved = signal.setitimer(signal.ITIMER_REAL, 0.3)  # pytest-timeout's own alarm, if any, is put back below
+    try:
+        start = time.monotonic()
+        with time_limit(5, "ours"):
+            time.sleep(0.6)  # the earlier alarm rings inside, ours does not
+        assert len(rung) == 1 and 0.25 < rung[0] - start < 0.6
+        signal.setitimer(signal.ITIMER_REAL, 0.8)
+        with time_limit(5, "ours"):
+            time.sleep(0.1)
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 0.5 < left < 0.75  # re-armed with what was left of it
+        time.sleep(0.9)
+        assert len(rung) == 2
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_REAL, *saved)
