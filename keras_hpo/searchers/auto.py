@@ -142,7 +142,7 @@ class AutoSearch(Polished):
         if self.polish_from != "model":
             return Polish.make(cube, self.polish, int(self.polish_from))
         d = len(cube.numeric)
-        design = getattr(self.delegate, "_n_initial", 0)
+        design = getattr(self.delegate, "design_size", 0)  # bayes's; methods without a design: 0
         start = min(max(design + 2, 2 * d + 3), max(_GP_FIRST, 10 * (d + 2)))
         return Polish(cube, start=start, share=self.polish, separable=True) if self.polish else None
 

@@ -188,6 +188,11 @@ class BayesSearch(Searcher):
         self._trials: list[Trial] = []
 
     # Bookkeeping ----------------------------------------------------------
+    @property
+    def design_size(self) -> int:
+        """Trials of the space-filling (Sobol) design that come before the first model-based suggestion."""
+        return self._n_initial
+
     def _observe(self, trial: Trial) -> None:
         if trial.state in (TrialState.COMPLETE, TrialState.FAILED):
             self._X.append(self.space.encode(trial.params))

@@ -170,3 +170,10 @@ def test_a_bad_polish_from_fails_before_any_trial(value):
         kh.tune(lambda p: calls.append(p) or p["x"], {"x": kh.Float(0, 1)},
                 method=searchers.get("auto", polish_from=value), max_trials=3, progress=False)
     assert calls == []
+
+
+def test_polishing_starts_after_bayes_s_design_where_the_design_is_the_longer_of_the_two():
+    one = make(space=kh.Space({"x": kh.Float(-1, 1)}))  # design of 5 points; 2 d + 3 = 5 would overlap it
+    assert one.delegate.design_size == 5 and one.polisher.start == 7
+    four = make(space=kh.Space({f"x{i}": kh.Float(-1, 1) for i in range(4)}))
+    assert four.delegate.design_size == 5 and four.polisher.start == 11

@@ -54,7 +54,7 @@ def test_maximisation_uses_the_direction():
 def test_initial_design_scales_with_dimension_and_fills_the_space():
     small = _bayes(kh.Space({"x": kh.Float(0, 1)}))
     large = _bayes(kh.Space({f"x{i}": kh.Float(0, 1) for i in range(12)}))
-    assert small._n_initial < large._n_initial
+    assert small.design_size < large.design_size
     xs = sorted(s.params["x"] for s in _bayes(kh.Space({"x": kh.Float(0, 1)}), n_initial=8).ask(8))
     assert len(xs) == 8 and max(np.diff([0.0, *xs, 1.0])) < 0.3  # a Sobol design leaves no big hole
 
