@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 from . import searchers
 from .errors import KerasHpoError
+from .quiet import native_noise_dropped
 from .tune import load, tune
 
 __all__ = ["main"]
@@ -103,7 +104,8 @@ def _load_target(spec: str, what: str = "target"):
     if "" not in sys.path:
         sys.path.insert(0, "")
     try:
-        module = importlib.import_module(module_name)
+        with native_noise_dropped():  # the module's own `import keras` would print TensorFlow's start-up log
+            module = importlib.import_module(module_name)
     except Exception as exc:  # ImportError, or the module itself raising while it loads
         raise _Refused(f"{what}: cannot import {module_name!r}: {_one_line(exc)}") from None
     try:

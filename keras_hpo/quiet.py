@@ -17,7 +17,9 @@ instead the lines are dropped on their way to file descriptor 2:
 
 - ``import_keras()``: imports Keras (and TensorFlow) with fd 2 pointed at a
   temporary file, then writes back every line that is not such INFO/WARNING
-  noise (errors and Python tracebacks stay). The Keras adapter imports through it.
+  noise (errors and Python tracebacks stay). The Keras adapter imports through it,
+  and ``keras-hpo run`` imports the user's module the same way
+  (``native_noise_dropped()``), since that module usually starts with ``import keras``.
 - ``native_log_filter()``: while a run with worker processes lasts, fd 2 is a
   pipe read by a thread that forwards everything except that noise (child
   processes started meanwhile inherit it).
@@ -49,7 +51,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["NATIVE_NOISE", "import_keras", "native_log_filter", "relay_filtered", "drop_noise", "progress_bar_class"]
+__all__ = ["NATIVE_NOISE", "import_keras", "native_noise_dropped", "native_log_filter", "relay_filtered", "drop_noise", "progress_bar_class"]
 
 #: Abseil INFO/WARNING lines, the pre-InitializeLog notice and the CPU-feature guard's second line
 NATIVE_NOISE = re.compile(
@@ -83,10 +85,26 @@ def _fd2_usable() -> bool:
 def import_keras() -> Any:
     """``import keras`` with TensorFlow's start-up log dropped; anything else it writes to stderr is kept."""
     _default_log_level()
-    if "tensorflow" in sys.modules or not _fd2_usable():
+    if "tensorflow" in sys.modules:
         import keras
 
         return keras
+    with native_noise_dropped():
+        import keras
+    return keras
+
+
+@contextlib.contextmanager
+def native_noise_dropped() -> Iterator[None]:
+    """While inside, fd 2 goes to a temporary file; then every line that is not native noise is written back.
+
+    For imports that may load TensorFlow: ``import_keras()``, and the command line's import of a
+    user's module that itself starts with ``import keras``.
+    """
+    if not _fd2_usable():
+        yield
+        return
+    _default_log_level()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
@@ -94,8 +112,10 @@ def import_keras() -> Any:
     with tempfile.TemporaryFile() as captured:
         os.dup2(captured.fileno(), 2)
         try:
-            import keras
+            yield
         finally:
+            with contextlib.suppress(Exception):
+                sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)
             captured.seek(0)
@@ -103,7 +123,6 @@ def import_keras() -> Any:
             if kept:
                 sys.stderr.write(kept)
                 sys.stderr.flush()
-    return keras
 
 
 class _Forwarder(threading.Thread):

@@ -57,3 +57,14 @@ def build_hp(hp):
                           timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert "2 trials (2 complete)" in done.stdout
+
+
+def test_an_error_after_importing_a_module_that_imports_keras_is_one_line(tmp_path):
+    """The user's module starts with `import keras`: TensorFlow's start-up log must not precede the one error line."""
+    (tmp_path / "digits_model.py").write_text(MODULE)
+    (tmp_path / "space.json").write_text(json.dumps({"units": [8], "epochs": [1]}))
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}  # as a user's shell has it
+    done = subprocess.run(["keras-hpo", "run", "digits_model:biuld", "--data", "digits_model:load_data", "--space",
+                           "space.json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == ["keras-hpo run: error: target: module 'digits_model' has no attribute 'biuld'"]
