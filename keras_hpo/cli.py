@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from . import searchers
-from .errors import KerasHpoError
+from .errors import KerasHpoError, error_summary
 from .quiet import native_noise_dropped
 from .tune import load, tune
 
@@ -139,7 +139,9 @@ def _one_line(exc: BaseException) -> str:
     """An exception as one line: its type, its first line and, for a multi-line message, its last line."""
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     text = lines[0] if lines else ""
-    if len(lines) > 1:
+    if "Traceback (most recent call last)" in str(exc):  # all trials failed: the first one's exception and message
+        text = f"{text.rstrip(':')}: {error_summary(str(exc).strip().split(chr(10), 1)[1])}"
+    elif len(lines) > 1:
         text = f"{text.rstrip(':')}: {lines[-1]}"
     prefix = "" if isinstance(exc, (ValueError, TypeError, KerasHpoError)) else f"{type(exc).__name__}: "
     if isinstance(exc, ModuleNotFoundError) and exc.name in _BACKENDS:

@@ -7,6 +7,8 @@ specific to tuning.
 
 from __future__ import annotations
 
+import re
+
 
 class KerasHpoError(Exception):
     """Base class of keras_hpo's own exceptions."""
@@ -57,3 +59,33 @@ class StudyLocked(KerasHpoError, RuntimeError):
     def __init__(self, message: str, host: str = "", pid: int = 0, started: float = 0.0) -> None:
         super().__init__(message)
         self.host, self.pid, self.started = host, pid, started
+
+
+_FRAME = re.compile(r'^\s*File "')
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def error_summary(text: str, limit: int = 300) -> str:
+    """A failed trial's error text (a traceback, as stored) as one line: the exception and its first message line.
+
+    The last line of a traceback is not always the message: Keras ends a layer's error with the
+    arguments it received (``• kwargs=...``) and TensorFlow with the graph node, so the summary
+    takes what follows the last ``File "..."`` frame (its source lines skipped): the exception
+    line and the next one, without terminal colours, cut at ``limit`` characters.
+
+    >>> error_summary('Traceback (most recent call last):\\n  File "x.py", line 1, in f\\n    1 / 0\\nZeroDivisionError: division by zero\\n')
+    'ZeroDivisionError: division by zero'
+    >>> error_summary("trial_timeout: the trial ran past 60 s")
+    'trial_timeout: the trial ran past 60 s'
+    """
+    lines = _ANSI.sub("", text or "").splitlines()
+    last = max((i for i, line in enumerate(lines) if _FRAME.match(line)), default=-1)
+    rest = lines[last + 1:]
+    if last >= 0:  # the frame's own source line and its ^^^ markers are indented
+        while rest and rest[0].strip() and rest[0][:1].isspace():
+            rest = rest[1:]
+    picked = [line.strip() for line in rest if line.strip()][:2]
+    if not picked:
+        picked = [line.strip() for line in lines if line.strip()][-1:]
+    summary = " ".join(picked)
+    return summary if len(summary) <= limit else summary[:limit - 3] + "..."

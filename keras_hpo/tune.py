@@ -25,7 +25,7 @@ from ._pool import preload_for
 from .budget import trial_cost
 from .compat import prepare
 from .driver_threads import one_blas_thread
-from .errors import AllTrialsFailed, SearchExhausted, StudyExists, StudyLocked
+from .errors import AllTrialsFailed, SearchExhausted, StudyExists, StudyLocked, error_summary
 from .execution import ProcessExecutor, make_executor, resolve_n_jobs, run_trial
 from .experiment import CrossValidated, as_splitter
 from .keras.datasets import check_dataset_options
@@ -379,7 +379,7 @@ class _Loop:
         if outcome.get("files") and callable(receive):  # weights written on another machine
             receive(outcome["files"])
         if done.state is TrialState.FAILED:
-            log.warning("trial %d failed: %s", done.number, (done.error or "").strip().splitlines()[-1:])
+            log.warning("trial %d failed: %s", done.number, error_summary(done.error or ""))
         self.searcher.tell(done)
         self.store.save(self.study, done)  # the state is saved with the next batch; resume replays this tell
         return done
