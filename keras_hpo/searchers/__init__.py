@@ -11,8 +11,10 @@ Each method is one module; modules load only when their name is asked for, so
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
+import inspect
 from typing import Any
 
 from .base import Searcher
@@ -66,11 +68,38 @@ def available() -> list[str]:
 
 
 def get(name: str, **options: Any) -> Searcher:
-    """A new searcher by registry name, with its keyword options."""
+    """A new searcher by registry name, with its keyword options.
+
+    A misspelt name or option is refused with the closest known one, before any trial:
+
+    >>> get("bayes", n_intial=8)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: bayes: unknown option 'n_intial'; did you mean 'n_initial'? (bayes takes ...)
+    """
     if not isinstance(name, str) or name not in REGISTRY:
-        raise ValueError(f"unknown method {name!r}; known methods: {', '.join(available())}")
+        close = difflib.get_close_matches(name, REGISTRY, n=1) if isinstance(name, str) else []
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(f"unknown method {name!r}; {hint}known methods: {', '.join(available())}")
     cls = _load(name)
+    _check_options(name, cls, options)
     return cls(**options)
+
+
+def _check_options(name: str, cls: type, options: dict[str, Any]) -> None:
+    """Unknown keyword options name the method and the closest option (a class taking ``**kwargs`` is left alone)."""
+    try:
+        parameters = inspect.signature(cls.__init__).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    known = [k for k, p in parameters.items() if k != "self" and p.kind is not inspect.Parameter.VAR_POSITIONAL]
+    for option in options:
+        if option not in known:
+            close = difflib.get_close_matches(option, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise TypeError(f"{name}: unknown option {option!r}{hint} ({name} takes {', '.join(known) or 'none'})")
 
 
 def resolve(method: str | Searcher) -> Searcher:
