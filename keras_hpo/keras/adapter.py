@@ -41,6 +41,7 @@ object pickles to worker processes as its arguments only.
 
 from __future__ import annotations
 
+import difflib
 import gc
 import json
 import logging
@@ -239,7 +240,7 @@ class _Watch:
         skipped = self.metric not in logs and self.metric.startswith("val_") and epoch + 1 not in validated_epochs(
             self.validation_freq, epoch + 1)  # fit(validation_freq=k) validates every k-th epoch only
         if self.metric not in logs and not skipped:
-            raise ValueError(f"metric {self.metric!r} is not in the training history; it has {sorted(logs)}"
+            raise ValueError(_not_in_history(self.metric, logs)
                              + (" (no validation data: validation_split is 0)" if self.metric.startswith("val_")
                                 and not any(k.startswith("val_") for k in logs) else ""))
         for key, value in logs.items():
@@ -264,10 +265,19 @@ class _Watch:
             model.stop_training = True
 
 
+def _not_in_history(metric: str, logged: Mapping[str, Any]) -> str:
+    """Why ``metric`` cannot be scored: the names Keras logged, and the one meant when it looks like a typo or
+    Keras 2's ``acc``/``val_acc`` (``val_auc`` is another metric, not a typo of ``val_accuracy``)."""
+    keras2 = metric[:-3] + "accuracy" if metric.endswith("acc") else None
+    close = [keras2] if keras2 in logged else difflib.get_close_matches(metric, list(logged), n=1, cutoff=0.85)
+    return (f"metric {metric!r} is not in the training history; it has {sorted(logged)}"
+            + (f"; did you mean {close[0]!r}?" if close else ""))
+
+
 def _score(history: Mapping[str, list], metric: str, objective: str, direction: str) -> tuple[float, int]:
     """The objective value and its epoch index out of a history, or a ValueError that says what is wrong."""
     if metric not in history:
-        raise ValueError(f"metric {metric!r} is not in the training history; it has {sorted(history)}")
+        raise ValueError(_not_in_history(metric, history))
     curve = [float(v) for v in history[metric]]
     if not curve:
         raise ValueError("the model trained for 0 epochs; give epochs >= 1")

@@ -314,3 +314,10 @@ def test_trials_in_worker_processes_keep_the_best_weights_for_the_driver(digits)
     assert [t.state.value for t in result.records] == ["COMPLETE"] * 3
     _, accuracy = result.best_model().evaluate(digits[0][240:], digits[1][240:], verbose=0)
     assert accuracy == pytest.approx(result.best_value, abs=1e-6)  # reloaded from a worker's weights, not retrained
+
+
+def test_a_misspelt_metric_fails_saying_which_one_was_meant(digits):
+    with pytest.raises(AllTrialsFailed) as info:
+        _tune(_tiny, {"epochs": 1}, digits, metric="val_acc")
+    assert "metric 'val_acc' is not in the training history; it has ['accuracy', 'loss', 'val_accuracy', " \
+           "'val_loss']; did you mean 'val_accuracy'?" in str(info.value)
