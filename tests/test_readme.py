@@ -60,3 +60,23 @@ def test_every_plain_python_example_runs(tmp_path, monkeypatch):
         exec(compile(block, "README", "exec"), namespace)
         ran += 1
     assert ran >= 5
+
+
+def test_course_check_block_prints_its_hint(capsys):
+    block = next(b for b in _python_blocks() if "course.check_answer" in b)
+    exec(compile(block, "README", "exec"), {})
+    assert capsys.readouterr().out.startswith("❌ Todavía no: la respuesta está vacía o es muy corta (0 palabras")
+
+
+def test_auto_starts_polishing_where_the_readme_says():
+    """From trial 2 d + 3, or two trials after bayes's Sobol design when that ends later."""
+    import keras_hpo as kh
+    from keras_hpo.testing.objectives import MIXED
+
+    assert "so trial 7 in the\nexample below and 12 on a space of 3 numbers and 2 three-way choices" in README
+    example = {"x": kh.Float(-5, 5), "y": kh.Float(-5, 5), "kind": ["a", "b"]}
+    mixed = MIXED.space
+    assert sum(isinstance(mixed[n], kh.Choice) and len(mixed[n].values()) == 3 for n in mixed) == 2
+    for space, objective, start in [(example, lambda p: p["x"] ** 2 + p["y"] ** 2, 7), (mixed, MIXED, 12)]:
+        history = kh.tune(objective, space, max_trials=start + 1, seed=0, progress=False).method_history
+        assert [(h["method"], h["at_trial"]) for h in history] == [("bayes", 0), ("bayes+polish", start)]

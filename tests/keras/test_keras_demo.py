@@ -57,3 +57,22 @@ def test_the_demo_gives_enumerating_methods_a_finite_space(method):
     searcher.setup(space, "max", 0)
     assert space.contains(searcher.ask(1)[0].params)
     assert not demo_space("random").finite
+
+
+def test_the_readme_demo_commands_leave_two_studies_and_show_picks_one_with_study(tmp_path, capsys, monkeypatch):
+    """README's two demo lines write demo-auto and demo-bayes into runs/demo.db; show then needs --study."""
+    from pathlib import Path
+
+    from keras_hpo.cli import main
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "`keras-hpo show runs/demo.db --study demo-bayes`" in readme
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "1")
+    assert main(["demo", "--trials", "1", "--no-progress"]) == 0
+    assert main(["demo", "--method", "bayes", "--trials", "1", "--storage", "runs/demo.db", "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["show", "runs/demo.db"]) == 2
+    assert "holds 2 studies ['demo-auto', 'demo-bayes']" in capsys.readouterr().err
+    assert main(["show", "runs/demo.db", "--study", "demo-bayes"]) == 0
+    assert "study demo-bayes: method=bayes, 1 trials" in capsys.readouterr().out
