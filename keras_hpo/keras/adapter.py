@@ -60,7 +60,7 @@ import numpy as np
 from ..errors import UnsafePath
 from ..objective import Outcome, PlainObjective, _talos_shaped
 from ..paths import inside
-from ..space import Space
+from ..space import Float, Space
 from ..trial import Decision, Trial, better
 from .builder import check_names, make_optimizer, space_values
 from .datasets import check_datasets, first_batch, has_datasets, label_sample
@@ -185,6 +185,10 @@ def _prepare(data: Any) -> tuple:
     arrays = tuple(_as_arrays(n, d) for n, d in zip(names, data))
     for i in range(0, len(arrays), 2):
         nx, ny = _n_samples(names[i], arrays[i], True), _n_samples(names[i + 1], arrays[i + 1], True)
+        text = [leaf for leaf in _leaves(arrays[i + 1]) if leaf.dtype.kind in "US"]  # x may be text; y never is
+        if text:
+            raise ValueError(f"data: {names[i + 1]} holds strings ({str(text[0].flat[0])!r}, ...); Keras trains on "
+                             "numbers: encode the labels, e.g. with sklearn.preprocessing.LabelEncoder")
         if nx != ny:
             raise ValueError(f"data: {names[i]} has {nx} samples but {names[i + 1]} has {ny}")
     if len(arrays) == 4:
@@ -376,7 +380,11 @@ class KerasObjective:
             arrays = ()
         n = _n_samples("x", arrays[0]) if arrays else 0
         for key, dist in space.items():
+            if key in ("epochs", "batch_size") and isinstance(dist, Float):
+                raise ValueError(f"{key}: must be an integer; use kh.Int instead of {dist!r}")
             for value in space_values(dist):
+                if key == "shuffle" and not self._talos and not isinstance(value, (bool, np.bool_)):  # "no": true
+                    raise ValueError(f"shuffle: must be True or False, got {value!r}")
                 if key in ("epochs", "batch_size") and (not isinstance(value, (int, np.integer))
                                                          or isinstance(value, bool) or value < 1):
                     raise ValueError(f"{key}: must be a positive integer, got {value!r}")

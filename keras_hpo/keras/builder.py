@@ -296,6 +296,9 @@ def check_sizes(space: Space | Mapping[str, Any]) -> None:
                 number = whole or (isinstance(value, (float, np.floating)) and not integer)
                 if not number or value < low or (key == "dropout" and value >= 1):
                     raise ValueError(f"{key}: {value!r} is not {meaning}")
+    for value in space_values(space["batch_norm"]) if "batch_norm" in space else ():
+        if not isinstance(value, (bool, np.bool_)):  # "no" would be true: normalised
+            raise ValueError(f"batch_norm: must be True or False, got {value!r}")
 
 
 #: the keys ``mlp`` reads: the network's (``build_mlp``), the optimizer's, and the adapter's training options
