@@ -47,7 +47,8 @@ __all__ = ["tune", "load", "infer_direction"]
 log = logging.getLogger("keras_hpo")
 
 _MINIMISED = ("loss", "error", "mse", "mae", "rmse", "mape", "msle", "crossentropy", "hinge", "regret", "time",
-              "divergence", "kld", "logcosh", "poisson", "huber", "false_positives", "false_negatives")
+              "divergence", "kld", "logcosh", "log_cosh", "poisson", "huber", "false_positives", "false_negatives",
+              "perplexity")
 
 
 def infer_direction(metric: str | None) -> str:
