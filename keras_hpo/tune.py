@@ -233,7 +233,8 @@ def load(storage: str, study: str | None = None) -> TuneResult:
         names = store.studies()
         if study is None:
             if len(names) != 1:
-                raise ValueError(f"study: {storage} holds {len(names)} studies {names}; name one")
+                raise ValueError(f"study: {storage} holds {len(names)} studies {names}; name one (study=, or --study "
+                                 "on the command line)")
             study = names[0]
         info = store.study(study)
         if info is None:

@@ -119,3 +119,12 @@ def test_plot_kinds_from_the_command_line(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
     legend = [t.get_text() for t in plt.gcf().axes[0].get_legend().get_texts()]
     assert legend == ["random (random), 12 trials", "tpe (tpe), 12 trials"]  # every study of the file, on one axes
+
+
+def test_a_file_of_two_studies_says_how_to_name_one(tmp_path, capsys):
+    db = str(tmp_path / "two.db")
+    for study in ("a", "b"):
+        kh.tune(lambda p: p["x"], {"x": [1, 2]}, method="grid", storage=db, study=study, progress=False)
+    assert main(["show", db]) == 2
+    assert "holds 2 studies ['a', 'b']; name one (study=, or --study on the command line)" in capsys.readouterr().err
+    assert main(["show", db, "--study", "b"]) == 0
