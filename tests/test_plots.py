@@ -37,3 +37,11 @@ def test_plots_draw_on_given_axes(result):
     assert result.plot_parallel(ax=axes[2]) is axes[2]
     assert len(axes[2].lines) == len(result.completed)
     plt.close(fig)
+
+
+def test_ecdf_takes_a_list_of_results_and_names_a_wrong_argument(result):
+    """plot_ecdf([a, b]) was an AttributeError ('list' object has no attribute 'direction')."""
+    ax = kh.plots.plot_ecdf([result, result])
+    assert len(ax.get_lines()) == 2
+    with pytest.raises(TypeError, match="results: give tune\\(\\) results \\(or a \\{label: result\\} dict\\), got str"):
+        kh.plots.plot_ecdf("random")

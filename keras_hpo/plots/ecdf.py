@@ -24,6 +24,11 @@ def plot_ecdf(*results: Any, ax: Any = None, labels: list[str] | None = None) ->
     """One step curve per result (or per value of a ``{label: result}`` dict); all must share a direction."""
     if len(results) == 1 and isinstance(results[0], Mapping):
         labels, results = list(results[0]), tuple(results[0].values())
+    elif len(results) == 1 and isinstance(results[0], (list, tuple)):  # plot_ecdf([a, b]) as plot_ecdf(a, b)
+        results = tuple(results[0])
+    for result in results:
+        if not hasattr(result, "completed") or not hasattr(result, "direction"):
+            raise TypeError(f"results: give tune() results (or a {{label: result}} dict), got {type(result).__name__}")
     if not results:
         raise ValueError("results: give at least one result")
     if labels is not None and len(labels) != len(results):
