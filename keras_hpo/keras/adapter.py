@@ -378,6 +378,10 @@ class KerasObjective:
                     raise ValueError(f"{key}: data=(train_ds, val_ds) are datasets, which batch and shuffle themselves "
                                      f"and bring their own validation set; remove {key!r} from the space")
             arrays = ()
+        check_data = getattr(self.model_fn, "check_data", None)  # kh.keras.mlp knows its input width and classes
+        for i in range(0, len(arrays), 2) if callable(check_data) else ():
+            check_data(arrays[i], arrays[i + 1], ("x", "y") if len(arrays) == 2 else ("x_train y_train x_val y_val"
+                                                                                     .split()[i:i + 2]))
         n = _n_samples("x", arrays[0]) if arrays else 0
         for key, dist in space.items():
             if key in ("epochs", "batch_size") and isinstance(dist, Float):

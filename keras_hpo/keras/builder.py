@@ -208,6 +208,37 @@ class MLP:
         check_names(space)
         check_sizes(space)
 
+    def check_data(self, x: Any, y: Any, names: tuple[str, str] = ("x", "y")) -> None:
+        """Raise ``ValueError`` when the data cannot fit this network's input or head, before any training.
+
+        Keras would fail every trial (a wrong input width, a label past the last class, one-hot labels
+        for the sparse loss), or, for ``outputs=1`` on labels beyond 0 and 1, train a meaningless model.
+        """
+        if not isinstance(x, np.ndarray) or not isinstance(y, np.ndarray):  # several inputs or outputs: Keras checks
+            return
+        expected = (self.input_shape,) if isinstance(self.input_shape, (int, np.integer)) else tuple(self.input_shape)
+        if x.shape[1:] != expected:
+            raise ValueError(f"data: {names[0]} samples have shape {x.shape[1:]} but the network was made with "
+                             f"kh.keras.mlp(input_shape={self.input_shape!r}, ...), i.e. {expected}")
+        if self.task != "classification" or self.loss is not None or not np.issubdtype(y.dtype, np.number):
+            return
+        if self.outputs > 1 and y.ndim == 2 and y.shape[1] == self.outputs:
+            raise ValueError(f"data: {names[1]} is one-hot (shape {y.shape}); give integer labels "
+                             f"({names[1]}.argmax(axis=1)) or pass loss='categorical_crossentropy' to kh.keras.mlp")
+        labels = y.reshape(len(y), -1)[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
+        if labels.ndim != 1:
+            return
+        if not np.all(np.equal(np.mod(labels, 1), 0)):
+            raise ValueError(f"data: {names[1]} holds non-integer values; a classifier needs class labels "
+                             "(for numbers to predict, use kh.keras.mlp(..., task='regression'))")
+        low, high = labels.min(), labels.max()
+        classes = 2 if self.outputs == 1 else self.outputs
+        if low < 0 or high >= classes:
+            found = int(high) + 1 if low >= 0 else None
+            hint = f"; for {found} classes use kh.keras.mlp(..., outputs={found})" if found else ""
+            raise ValueError(f"data: {names[1]} holds labels from {low:g} to {high:g} but "
+                             f"kh.keras.mlp(outputs={self.outputs}) tells apart classes 0 to {classes - 1}{hint}")
+
 
 def mlp(input_shape: int | Sequence[int], outputs: int, task: str = "classification", loss: str | None = None) -> MLP:
     """A ready model function: ``build_mlp`` plus a head and compile step for ``task``.

@@ -42,3 +42,35 @@ def test_booleans_and_integers_still_pass(small):
     result = kh.tune(kh.keras.mlp(6, 2), {"shuffle": [False, True], "batch_norm": [True], "epochs": kh.Int(1, 2),
                                           "units": 4}, data=small, max_trials=1, progress=False, seed=0)
     assert len(result.completed) == 1
+
+
+@pytest.mark.parametrize(("model_fn", "data", "message"), [
+    (kh.keras.mlp(6, 2), lambda x, y: (x[:, :4], y),
+     r"data: x samples have shape \(4,\) but the network was made with kh.keras.mlp\(input_shape=6, ...\), i.e. \(6,\)"),
+    (kh.keras.mlp(6, 2), lambda x, y: (x, y + 1),
+     r"data: y holds labels from 1 to 2 but kh.keras.mlp\(outputs=2\) tells apart classes 0 to 1; for 3 classes use "
+     r"kh.keras.mlp\(..., outputs=3\)"),
+    (kh.keras.mlp(6, 1), lambda x, y: (x, y * 3),
+     r"data: y holds labels from 0 to 3 but kh.keras.mlp\(outputs=1\) tells apart classes 0 to 1"),
+    (kh.keras.mlp(6, 2), lambda x, y: (x, np.eye(2)[y]),
+     r"data: y is one-hot \(shape \(80, 2\)\); give integer labels \(y.argmax\(axis=1\)\) or pass "
+     r"loss='categorical_crossentropy' to kh.keras.mlp"),
+    (kh.keras.mlp(6, 2), lambda x, y: (x, x[:, 0]),
+     r"data: y holds non-integer values; a classifier needs class labels \(for numbers to predict, use "
+     r"kh.keras.mlp\(..., task='regression'\)\)"),
+    (kh.keras.mlp(6, 2), lambda x, y: (x[:60], y[:60], x[60:], y[60:] + 2),
+     r"data: y_val holds labels from 2 to 3 but kh.keras.mlp\(outputs=2\)"),
+])
+def test_data_that_does_not_fit_the_mlp_stops_before_training(small, model_fn, data, message):
+    """Keras failed every trial on these (or, for outputs=1 on 4 classes, trained a meaningless model)."""
+    with pytest.raises(ValueError, match=message):
+        kh.tune(model_fn, {"units": 4, "epochs": 1}, data=data(*small), max_trials=1, progress=False)
+
+
+def test_data_that_fits_the_mlp_still_runs(small):
+    x, y = small
+    for model_fn, data in [(kh.keras.mlp(6, 2, loss="categorical_crossentropy"), (x, np.eye(2)[y])),
+                           (kh.keras.mlp(6, 1), (x, y.astype("float32").reshape(-1, 1))),
+                           (kh.keras.mlp(6, 1, task="regression"), (x, x[:, 0]))]:
+        result = kh.tune(model_fn, {"units": 4, "epochs": 1}, data=data, max_trials=1, progress=False, seed=0)
+        assert len(result.completed) == 1
