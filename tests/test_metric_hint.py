@@ -10,7 +10,7 @@ LOGGED = {"accuracy": [0.5], "loss": [1.0], "val_accuracy": [0.5], "val_loss": [
 
 @pytest.mark.parametrize(("metric", "meant"), [
     ("val_acc", "val_accuracy"), ("acc", "accuracy"), ("val_acuracy", "val_accuracy"), ("val_los", "val_loss"),
-    ("val_auc", None), ("mse", None), ("accuracy_val", None),
+    ("val_auc", None), ("mse", None), ("accuracy_val", None), ("val_mse", None),
 ])
 def test_the_hint_names_the_metric_meant(metric, meant):
     message = _not_in_history(metric, LOGGED)

@@ -273,7 +273,7 @@ def _not_in_history(metric: str, logged: Mapping[str, Any]) -> str:
     """Why ``metric`` cannot be scored: the names Keras logged, and the one meant when it looks like a typo or
     Keras 2's ``acc``/``val_acc`` (``val_auc`` is another metric, not a typo of ``val_accuracy``)."""
     keras2 = metric[:-3] + "accuracy" if metric.endswith("acc") else None
-    close = [keras2] if keras2 in logged else difflib.get_close_matches(metric, list(logged), n=1, cutoff=0.85)
+    close = [keras2] if keras2 in logged else difflib.get_close_matches(metric, list(logged), n=1, cutoff=0.9)
     return (f"metric {metric!r} is not in the training history; it has {sorted(logged)}"
             + (f"; did you mean {close[0]!r}?" if close else ""))
 
