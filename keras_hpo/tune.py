@@ -112,9 +112,11 @@ def tune(
     then counts epochs.
     """
     check_model_fn(model_fn)
+    callbacks = () if callbacks is None else callbacks
     _check_options(max_trials=max_trials, max_budget_total=max_budget_total, timeout=timeout,
                    trial_timeout=trial_timeout, target=target, direction=direction, seed=seed,
-                   callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
+                   callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study,
+                   storage=storage)
     # local worker processes start now and import Keras & co. while the input is checked and the run prepared
     local = _start_local_workers(n_jobs, executor, model_fn, keras_run=data is not None)
     try:
@@ -493,6 +495,14 @@ def _check_options(**o: Any) -> None:
         raise ValueError(f"seed must be a non-negative integer or None, got {o['seed']!r}")
     if o["study"] is not None:
         check_study_name(o["study"])
+    if callable(o["callbacks"]) or not isinstance(o["callbacks"], (list, tuple)):
+        raise TypeError(f"callbacks must be a list of callables f(result, trial), got {type(o['callbacks']).__name__}"
+                        + ("; write callbacks=[fn]" if callable(o["callbacks"]) else ""))
     for callback in o["callbacks"]:
+        if hasattr(callback, "set_model") and hasattr(callback, "on_epoch_end"):  # a keras.callbacks.Callback
+            raise TypeError(f"callbacks: {type(callback).__name__} is a Keras callback; give it to every trial's fit "
+                            "with fit_kwargs={'callbacks': [...]}")
         if not callable(callback):
             raise TypeError(f"callbacks must be callables f(result, trial), got {callback!r}")
+    if o["storage"] is not None and not isinstance(o["storage"], (str, os.PathLike)):
+        raise TypeError(f"storage must be a file path (str or os.PathLike) or None, got {type(o['storage']).__name__}")
