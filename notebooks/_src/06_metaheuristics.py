@@ -107,8 +107,9 @@ for ax, name in zip(axes, ["annealing", "tabu"]):
 #
 # The genetic algorithm recombines and mutates individual points. An *evolution strategy* instead samples
 # each generation from a Gaussian whose mean, step size and covariance adapt to the steps that worked:
-# CMA-ES (covariance matrix adaptation), the method that wins most continuous benchmarks at a few hundred
-# evaluations. `method="cmaes"` wraps the `cmaes` package (the one Optuna uses), handles integers and
+# CMA-ES (covariance matrix adaptation), a standard method for continuous black-box problems (not a sure
+# winner: in the table below, and on the README's benchmarks at 200 evaluations, other methods often beat
+# it). `method="cmaes"` wraps the `cmaes` package (the one Optuna uses), handles integers and
 # choices, and restarts with a larger population when it stalls (IPOP).
 
 # %%
