@@ -581,8 +581,15 @@ class Space(Mapping):
         return any(isinstance(d, Choice) and d.refs for d in self._dists.values())
 
     # Sampling and membership -----------------------------------------
-    def sample(self, rng: np.random.Generator) -> dict[str, Any]:
-        """A uniformly drawn point (per parameter, on its own scale); inactive parameters are left out."""
+    def sample(self, rng: np.random.Generator | int | None = None) -> dict[str, Any]:
+        """A uniformly drawn point (per parameter, on its own scale); inactive parameters are left out.
+
+        ``rng`` is a NumPy ``Generator``, or a seed for one (``space.sample(0)``), as ``np.random.default_rng`` takes.
+        """
+        if not isinstance(rng, np.random.Generator):
+            if rng is not None and (not isinstance(rng, (int, np.integer)) or isinstance(rng, bool) or rng < 0):
+                raise TypeError(f"rng must be a numpy Generator, a non-negative integer seed or None, got {rng!r}")
+            rng = np.random.default_rng(rng)
         params: dict[str, Any] = {}
         for name, dist in self._dists.items():
             if self.is_active(name, params):

@@ -206,3 +206,12 @@ def test_cardinality_counts_the_grid(space):
     points = list(space.grid())
     assert len(points) == space.cardinality
     assert len({space.key(p) for p in points}) == len(points)
+
+
+def test_sample_takes_a_seed_as_numpy_does():
+    """space.sample(0) was AttributeError: 'int' object has no attribute 'integers'."""
+    space = kh.Space({"x": kh.Float(0, 1), "kind": ["a", "b"]})
+    assert space.sample(0) == space.sample(np.random.default_rng(0))
+    assert space.contains(space.sample())
+    with pytest.raises(TypeError, match="rng must be a numpy Generator, a non-negative integer seed or None, got 'a'"):
+        space.sample("a")
