@@ -26,5 +26,8 @@ _LAZY = {"Maxout": ".layers", "KerasObjective": ".adapter"}
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
+        from ..quiet import import_keras
+
+        import_keras()  # `from keras_hpo.keras import Maxout` loads Keras: without TensorFlow's start-up log
         return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'keras_hpo.keras' has no attribute {name!r}")

@@ -61,3 +61,12 @@ def test_a_script_with_two_workers_prints_only_the_bar_and_its_results(tmp_path)
     ours = lines[next((i for i, line in enumerate(lines) if line.startswith("trials:")), len(lines)):]
     assert ours and [line for line in ours if FOREIGN.search(line)] == []
     assert all(line.startswith("trials:") for line in ours)
+
+
+def test_importing_maxout_prints_no_tensorflow_log_line(tmp_path):
+    """README: once `from keras_hpo.keras import Maxout` has run, saved models load; that import loads Keras,
+    and it used to print TensorFlow's start-up lines (keras_hpo.keras.layers imports keras directly)."""
+    done = subprocess.run([sys.executable, "-c", "from keras_hpo.keras import Maxout; print(Maxout.__name__)"],
+                          capture_output=True, text=True, timeout=300, env=_env(tmp_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Maxout" and done.stderr == ""
