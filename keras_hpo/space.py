@@ -267,6 +267,19 @@ class Int(Distribution):
         return {"type": "int", "low": self.low, "high": self.high, "log": self.log, "step": self.step}
 
 
+def _fresh(obj: Any) -> Any:
+    """A Keras optimizer instance in a choice, as a new copy for each trial (from its config).
+
+    An optimizer instance is bound to the variables of the first model it trains; handed to the next
+    trial as it is, every trial after the first failed ("This optimizer can only be called for the
+    variables it was originally built with"). Classes, functions and other objects are handed as they are.
+    """
+    if not isinstance(obj, type) and callable(getattr(obj, "apply_gradients", None)) \
+            and callable(getattr(obj, "get_config", None)) and callable(getattr(type(obj), "from_config", None)):
+        return type(obj).from_config(obj.get_config())
+    return obj
+
+
 @dataclass(frozen=True)
 class Choice(Distribution):
     """One of a list of values, encoded one-hot, never as an index.
@@ -304,7 +317,7 @@ class Choice(Distribution):
             from .references import resolve
 
             self._objects[value] = resolve(value, json.loads(dict(self.refs)[value]))
-        return self._objects[value]
+        return _fresh(self._objects[value])
 
     def __repr__(self) -> str:
         when = f", when={self.when!r}" if self.when else ""

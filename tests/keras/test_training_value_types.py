@@ -74,3 +74,22 @@ def test_data_that_fits_the_mlp_still_runs(small):
                            (kh.keras.mlp(6, 1, task="regression"), (x, x[:, 0]))]:
         result = kh.tune(model_fn, {"units": 4, "epochs": 1}, data=data, max_trials=1, progress=False, seed=0)
         assert len(result.completed) == 1
+
+
+def test_an_optimizer_instance_in_the_space_trains_every_trial(small):
+    """An optimizer instance is bound to the first model it trains: every trial after the first failed with
+    Keras's 'This optimizer can only be called for the variables it was originally built with'."""
+    import keras
+
+    def build(params):
+        model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4, activation="relu"),
+                                  keras.layers.Dense(2, activation="softmax")])
+        model.compile(optimizer=params["optimizer"], loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+    space = {"optimizer": [keras.optimizers.Adam(0.01)], "units": [1, 2, 3], "epochs": 1}
+    result = kh.tune(build, space, data=small, method="grid", progress=False, seed=0)
+    assert [t.state.value for t in result.records] == ["COMPLETE"] * 3
+    chosen = kh.Space(space)["optimizer"]
+    first, second = (chosen.object_of(chosen.values()[0]) for _ in range(2))
+    assert first is not second and float(first.learning_rate) == float(second.learning_rate) == pytest.approx(0.01)
