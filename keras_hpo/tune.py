@@ -117,6 +117,9 @@ def tune(
                    trial_timeout=trial_timeout, target=target, direction=direction, seed=seed,
                    callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study,
                    storage=storage)
+    if resume and storage is None:
+        log.warning("resume=True without storage=: there is no stored study to continue, and this run is not stored "
+                    "either; pass storage='runs/x.db' (and study=) to keep its trials")
     # local worker processes start now and import Keras & co. while the input is checked and the run prepared
     local = _start_local_workers(n_jobs, executor, model_fn, keras_run=data is not None)
     try:

@@ -40,3 +40,12 @@ def test_no_callbacks_and_a_path_storage_work(tmp_path):
                      storage=Path(tmp_path) / "p.db")
     assert len(result.records) == 2
     assert len(kh.load(str(tmp_path / "p.db")).records) == 2
+
+
+def test_resume_without_storage_warns_that_nothing_is_stored(caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="keras_hpo"):
+        kh.tune(lambda p: p["x"], SPACE, max_trials=2, progress=False, resume=True)
+    assert any(r.getMessage().startswith("resume=True without storage=: there is no stored study to continue")
+               for r in caplog.records)
