@@ -62,7 +62,7 @@ def run_demo(method: str = "auto", trials: int = 8, storage: str | None = "runs/
         os.makedirs(os.path.dirname(os.path.abspath(storage)), exist_ok=True)
     result = tune(mlp(input_shape=64, outputs=10), demo_space(method), data=(x_train, y_train),
                   metric="val_accuracy", method=method, max_trials=trials, storage=storage,
-                  study=study or f"demo-{method}", resume=True, seed=seed, progress=progress)
+                  study=study or f"demo-{method}", resume=bool(storage), seed=seed, progress=progress)
     print(result.summary())
     model = result.best_model()
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
