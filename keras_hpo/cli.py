@@ -42,6 +42,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (``--top 0`` printed an empty table, ``--top -1`` all but one)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="keras-hpo", description="Hyperparameter tuning for Keras in one call.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -77,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print the summary and leaderboard of a stored study")
     show.add_argument("storage", help="SQLite file")
     show.add_argument("--study", default=None)
-    show.add_argument("--top", type=int, default=10)
+    show.add_argument("--top", type=_positive_int, default=10, help="rows of the leaderboard (default 10)")
     show.add_argument("--csv", default=None, help="also write all trials to this CSV file")
 
     plot = sub.add_parser("plot", help="save history, importance and parallel-coordinate plots of a stored study")

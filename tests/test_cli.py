@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 import keras_hpo as kh
 from keras_hpo.cli import main
 
@@ -128,3 +130,15 @@ def test_a_file_of_two_studies_says_how_to_name_one(tmp_path, capsys):
     assert main(["show", db]) == 2
     assert "holds 2 studies ['a', 'b']; name one (study=, or --study on the command line)" in capsys.readouterr().err
     assert main(["show", db, "--study", "b"]) == 0
+
+
+def test_show_top_must_be_positive(tmp_path, capsys):
+    """--top 0 printed 'Empty DataFrame' and --top -1 every row but the last."""
+    db = str(tmp_path / "t.db")
+    kh.tune(lambda p: p["x"], {"x": [1, 2, 3]}, method="grid", storage=db, study="s", progress=False)
+    for top in ("0", "-1"):
+        with pytest.raises(SystemExit) as done:
+            main(["show", db, "--top", top])
+        assert done.value.code == 2
+        assert f"argument --top: must be a positive integer, got {top}" in capsys.readouterr().err
+    assert main(["show", db, "--top", "2"]) == 0
