@@ -234,7 +234,8 @@ def _cmd_tensorboard(args: argparse.Namespace) -> int:
 
 def _cmd_methods(args: argparse.Namespace) -> int:
     for name in searchers.available():
-        print(name)
+        missing = searchers.missing_package(name)
+        print(name if missing is None else f"{name}  (not installed: pip install {missing})")
     return 0
 
 

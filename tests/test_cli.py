@@ -142,3 +142,14 @@ def test_show_top_must_be_positive(tmp_path, capsys):
         assert done.value.code == 2
         assert f"argument --top: must be a positive integer, got {top}" in capsys.readouterr().err
     assert main(["show", db, "--top", "2"]) == 0
+
+
+def test_methods_says_which_need_a_package_that_is_missing(capsys, monkeypatch):
+    """README: `keras-hpo methods` lists what is installed; it listed tpe and talos without their packages too."""
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "hyperopt" else find_spec(name, *a))
+    assert main(["methods"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "tpe  (not installed: pip install hyperopt)" in lines and "random" in lines and "talos" in lines

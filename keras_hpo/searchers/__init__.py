@@ -58,6 +58,17 @@ def _load(name: str) -> type[Searcher]:
     return cls
 
 
+#: the optional package each method needs (the others need numpy and scipy only)
+NEEDS: dict[str, str] = {"tpe": "hyperopt", "anneal": "hyperopt", "hyperopt_random": "hyperopt", "talos": "talos",
+                         "cmaes": "cmaes"}
+
+
+def missing_package(name: str) -> str | None:
+    """The optional package that method ``name`` needs and that is not installed, else None."""
+    package = NEEDS.get(name)
+    return package if package and importlib.util.find_spec(package) is None else None
+
+
 def available() -> list[str]:
     """The registry names whose module ships with this installation."""
     names = []
