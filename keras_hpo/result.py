@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import error_summary
 from .space import Int, Space
 from .trial import Trial, TrialState
 
@@ -261,8 +262,8 @@ class TuneResult:
 
 
 def _first_line(text: str | None) -> str | None:
-    """The last non-empty line of a traceback: the exception itself."""
-    if not text:
+    """A traceback as one line: the exception and its message (``errors.error_summary``; a traceback's last line
+    is not always the exception: Keras ends a layer's error with the arguments it received)."""
+    if not text or not text.strip():
         return None
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else None
+    return error_summary(text)

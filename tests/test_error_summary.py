@@ -45,3 +45,15 @@ def test_the_command_line_reports_the_exception_of_the_first_failed_trial(tmp_pa
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("keras-hpo run: error: all 1 trials failed; the first error was: ValueError: Exception "
                            "encountered when calling Sequential.call(). Input 0 of layer 'dense' is incompatible"), last
+
+
+def test_the_trials_table_shows_the_exception_and_its_message():
+    def half(params):
+        if params["x"] == 2:
+            raise ValueError(KERAS_LIKE)
+        return 0.0
+
+    result = kh.tune(half, {"x": [1, 2]}, method="grid", progress=False)
+    assert list(result.trials["error"]) == [None, "ValueError: Exception encountered when calling Sequential.call(). "
+                                                  "Input 0 of layer 'dense' is incompatible with the layer: expected "
+                                                  "axis -1 of input shape to have value 32"]
