@@ -28,6 +28,7 @@ from .driver_threads import one_blas_thread
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists, StudyLocked
 from .execution import ProcessExecutor, make_executor, resolve_n_jobs, run_trial
 from .experiment import CrossValidated, as_splitter
+from .interrupt import ctrl_c_not_dropped
 from .keras.datasets import check_dataset_options
 from .locking import StudyLock
 from .objective import check_model_fn, make_objective
@@ -62,6 +63,7 @@ def trial_seed(study_seed: int, number: int) -> int:
     return int(np.random.SeedSequence([study_seed, number]).generate_state(1)[0] & 0x7FFFFFFF)
 
 
+@ctrl_c_not_dropped()  # from the first check on: Keras & co. are imported and collected then too
 def tune(
     model_fn: Callable,
     space: Space | dict | None = None,
