@@ -113,7 +113,7 @@ def tune(
     check_model_fn(model_fn)
     _check_options(max_trials=max_trials, max_budget_total=max_budget_total, timeout=timeout,
                    trial_timeout=trial_timeout, target=target, direction=direction, seed=seed,
-                   callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study)
+                   callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study, metric=metric)
     # local worker processes start now and import Keras & co. while the input is checked and the run prepared
     local = _start_local_workers(n_jobs, executor, model_fn, keras_run=data is not None)
     try:
@@ -470,6 +470,17 @@ def _method_name(searcher: Any) -> str:
 
 
 
+def _check_metric(metric: Any) -> None:
+    """``metric`` is a name; a KerasTuner ``kt.Objective("val_auc", direction="max")`` is told how to write it."""
+    if metric is None or (isinstance(metric, str) and metric):
+        return
+    name, way = getattr(metric, "name", None), getattr(metric, "direction", None)
+    if isinstance(name, str) and way in ("min", "max"):
+        raise TypeError(f"metric must be the metric's name, got {type(metric).__name__}({name!r}, direction={way!r}); "
+                        f"write metric={name!r}, direction={way!r}")
+    raise TypeError(f"metric must be a metric's name (a non-empty string such as 'val_accuracy') or None, got {metric!r}")
+
+
 def _check_options(**o: Any) -> None:
     def positive(name: str, value: Any, kind: type | tuple) -> None:
         if value is not None and (not isinstance(value, kind) or isinstance(value, bool) or value <= 0):
@@ -484,6 +495,7 @@ def _check_options(**o: Any) -> None:
         raise TypeError(f"target must be a number or None, got {o['target']!r}")
     if o["direction"] not in (None, "min", "max"):
         raise ValueError(f"direction must be 'min' or 'max', got {o['direction']!r}")
+    _check_metric(o["metric"])
     if o["seed"] is not None and (not isinstance(o["seed"], (int, np.integer)) or isinstance(o["seed"], bool) or o["seed"] < 0):
         raise ValueError(f"seed must be a non-negative integer or None, got {o['seed']!r}")
     if o["study"] is not None:
