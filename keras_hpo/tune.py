@@ -113,7 +113,8 @@ def tune(
     check_model_fn(model_fn)
     _check_options(max_trials=max_trials, max_budget_total=max_budget_total, timeout=timeout,
                    trial_timeout=trial_timeout, target=target, direction=direction, seed=seed,
-                   callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study, metric=metric)
+                   callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study, metric=metric,
+                   objective=objective, data=data)
     # local worker processes start now and import Keras & co. while the input is checked and the run prepared
     local = _start_local_workers(n_jobs, executor, model_fn, keras_run=data is not None)
     try:
@@ -481,6 +482,18 @@ def _check_metric(metric: Any) -> None:
     raise TypeError(f"metric must be a metric's name (a non-empty string such as 'val_accuracy') or None, got {metric!r}")
 
 
+def _check_objective(objective: Any, *, keras_run: bool) -> None:
+    """``objective`` picks the epoch that scores a Keras trial; KerasTuner's ``objective="val_accuracy"`` is ``metric``."""
+    if objective in ("best", "last") and (keras_run or objective == "best"):
+        return
+    if objective == "last":
+        raise ValueError("objective='last' scores a Keras trial at its last epoch; it needs data=(x, y) (a plain "
+                         "objective's return value is its value)")
+    hint = (f"; the value to optimise is metric=, e.g. metric={objective!r}"
+            if isinstance(objective, str) and objective not in ("best", "last") else "")
+    raise ValueError(f"objective must be 'best' or 'last' (the epoch that scores a trial), got {objective!r}{hint}")
+
+
 def _check_options(**o: Any) -> None:
     def positive(name: str, value: Any, kind: type | tuple) -> None:
         if value is not None and (not isinstance(value, kind) or isinstance(value, bool) or value <= 0):
@@ -496,6 +509,7 @@ def _check_options(**o: Any) -> None:
     if o["direction"] not in (None, "min", "max"):
         raise ValueError(f"direction must be 'min' or 'max', got {o['direction']!r}")
     _check_metric(o["metric"])
+    _check_objective(o["objective"], keras_run=o["data"] is not None)
     if o["seed"] is not None and (not isinstance(o["seed"], (int, np.integer)) or isinstance(o["seed"], bool) or o["seed"] < 0):
         raise ValueError(f"seed must be a non-negative integer or None, got {o['seed']!r}")
     if o["study"] is not None:

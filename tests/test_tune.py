@@ -106,6 +106,9 @@ def test_consecutive_failures_stop_the_run():
         ({"metric": 123, "max_trials": 3}, TypeError, "metric must be a metric's name"),
         ({"metric": ["loss"], "max_trials": 3}, TypeError, r"metric must be a metric's name .* got \['loss'\]"),
         ({"metric": "", "max_trials": 3}, TypeError, "metric must be a metric's name"),
+        ({"objective": "val_accuracy", "max_trials": 3}, ValueError,
+         r"objective must be 'best' or 'last' .*got 'val_accuracy'; the value to optimise is metric=, e.g. metric='val_accuracy'"),
+        ({"objective": "last", "max_trials": 3}, ValueError, "objective='last' scores a Keras trial at its last epoch; it needs data="),
         ({"cv": 3, "max_trials": 3}, ValueError, "cv"),
     ],
 )
