@@ -23,7 +23,7 @@ import numpy as np
 from . import searchers as _searchers
 from ._pool import preload_for
 from .budget import trial_cost
-from .compat import prepare
+from .compat import from_hypermodel, prepare
 from .driver_threads import one_blas_thread
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists, StudyLocked
 from .execution import ProcessExecutor, make_executor, resolve_n_jobs, run_trial
@@ -110,6 +110,7 @@ def tune(
     trial counting the epochs it added (``keras_hpo.budget``); the progress bar
     then counts epochs.
     """
+    model_fn = from_hypermodel(model_fn)  # a KerasTuner HyperModel instance: its build(hp)
     check_model_fn(model_fn)
     _check_options(max_trials=max_trials, max_budget_total=max_budget_total, timeout=timeout,
                    trial_timeout=trial_timeout, target=target, direction=direction, seed=seed,
