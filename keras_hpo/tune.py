@@ -28,6 +28,7 @@ from .driver_threads import one_blas_thread
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists, StudyLocked
 from .execution import ProcessExecutor, make_executor, resolve_n_jobs, run_trial
 from .experiment import CrossValidated, as_splitter
+from .hyperopt_space import warn_unused_weights
 from .keras.datasets import check_dataset_options
 from .locking import StudyLock
 from .objective import check_model_fn, make_objective
@@ -123,6 +124,7 @@ def tune(
         from .searchers.auto import budget_searcher
 
         searcher = budget_searcher(method, space, budget)  # budget="auto": a bandit around method="auto"
+        warn_unused_weights(space, searcher)  # hp.pchoice probabilities: only Hyperopt's searchers read them
         searcher.pruner = make_pruner(pruner)
         searcher.run_has_limit = any(v is not None for v in (max_trials, timeout, target, max_budget_total))
         method_name = _method_name(searcher)
