@@ -151,6 +151,24 @@ def _default_of(dist: Any, default: Any) -> Any:
     return dist.low
 
 
+def _on_grid(dist: Any, value: Any) -> Any:
+    """The level nearest ``value`` when it lies inside a stepped range but between its steps, else None.
+
+    KerasTuner takes such a default (``hp.Int("units", 32, 512, step=32, default=100)``) and starts there; here a
+    default must be a value the space holds, so it moves to the nearest step. A default outside the range stays an error.
+    """
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    if isinstance(dist, (Int, Float)) and dist.step is not None and dist.low <= value <= dist.high:
+        i = int(round((value - dist.low) / dist.step))
+        return dist.low + i * dist.step if isinstance(dist, Int) else dist._level(i)
+    levels = dist.values() if isinstance(dist, Choice) else []
+    if levels and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in levels) \
+            and min(levels) <= value <= max(levels):
+        return min(levels, key=lambda v: abs(v - value))
+    return None
+
+
 class HyperParameterError(ValueError):
     """A bad ``hp.*`` declaration (raised at discovery, before any training, with the parameter named)."""
 
@@ -247,7 +265,11 @@ class HyperParameters:
             if isinstance(dist, Choice) and dist.refs and is_reference(default):  # an object's default: its name
                 default = name_of(default)
             if not dist.contains(default):
-                raise HyperParameterError(f"parameter {name!r}: default={default!r} is not a possible value of {dist!r}")
+                near = _on_grid(dist, default)
+                if near is None:
+                    raise HyperParameterError(f"parameter {name!r}: default={default!r} is not a possible value of {dist!r}")
+                log.info("parameter %r: default=%r lies between the steps of %r; it starts at %r", name, default, dist, near)
+                default = near
             self._declared[name] = _Declared(dist, default, conditions)
             self._order.append(name)
         declared = self._declared[name]

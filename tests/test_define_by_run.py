@@ -116,6 +116,22 @@ def test_bad_declarations_stop_before_any_trial(body, message):
     assert len(calls) == 1  # the discovery call, no trial
 
 
+def test_a_default_between_the_steps_starts_at_the_nearest_step_as_kerastuner_accepts_it():
+    """KerasTuner takes hp.Int("units", 32, 512, step=32, default=100) (and Float's, and a log grid's) as written."""
+    seen = []
+
+    def fn(hp):
+        seen.append((hp.Int("units", 32, 512, step=32, default=100), hp.Float("drop", 0, 0.5, step=0.1, default=0.25),
+                     hp.Int("width", 16, 256, step=2, sampling="log", default=100)))
+        return 0.0
+
+    result = kh.tune(fn, method="random", max_trials=2, seed=0, progress=False)
+    assert seen[0] == (96, 0.2, 128)  # the first discovery call: every parameter at its default
+    assert result.space["units"] == kh.Int(32, 512, step=32) and result.space["drop"] == kh.Float(0.0, 0.5, step=0.1)
+    with pytest.raises(ValueError, match=r"'drop'.*default=2.0 is not a possible value"):  # outside: still an error
+        kh.tune(lambda hp: hp.Float("drop", 0, 0.5, step=0.1, default=2.0), max_trials=1, progress=False)
+
+
 def test_a_function_without_hp_still_needs_a_space():
     with pytest.raises(ValueError, match="space: give the search space"):
         kh.tune(lambda params: 0.0, method="random", max_trials=2, progress=False)
