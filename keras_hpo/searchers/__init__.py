@@ -11,10 +11,8 @@ Each method is one module; modules load only when their name is asked for, so
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import importlib.util
-import inspect
 from typing import Any
 
 from .base import Searcher
@@ -72,22 +70,7 @@ def get(name: str, **options: Any) -> Searcher:
     if not isinstance(name, str) or name not in REGISTRY:
         raise ValueError(f"unknown method {name!r}; known methods: {', '.join(available())}")
     cls = _load(name)
-    _check_option_names(name, cls, options)
     return cls(**options)
-
-
-def _check_option_names(name: str, cls: type, options: dict) -> None:
-    """An option the method does not take is a TypeError listing the ones it takes (e.g. Talos's reduction_method)."""
-    parameters = inspect.signature(cls.__init__).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-        return
-    known = [n for n, p in parameters.items() if n != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-    for option in options:
-        if option not in known:
-            close = difflib.get_close_matches(option, known, n=1, cutoff=0.85)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise TypeError(f"method {name!r} takes no option {option!r}{hint} (its options: "
-                            f"{', '.join(known) or 'none'})")
 
 
 def resolve(method: str | Searcher) -> Searcher:

@@ -132,15 +132,6 @@ def test_bad_options_fail_at_setup(options, match):
         searcher.setup(TALOS_PARAMS, "min", 0)
 
 
-def test_a_talos_scan_option_keras_hpo_does_not_take_is_named_with_the_ones_it_does():
-    """talos.Scan(reduction_method=...) ported as it is: the TypeError lists the options the talos method takes."""
-    with pytest.raises(TypeError, match=r"method 'talos' takes no option 'reduction_method' \(its options: "
-                                        r"random_method, fraction_limit, round_limit, boolean_limit, seed\)"):
-        searchers.get("talos", reduction_method="correlation")
-    with pytest.raises(TypeError, match=r"takes no option 'fraction_limt'; did you mean 'fraction_limit'\?"):
-        searchers.get("talos", fraction_limt=0.1)
-
-
 def test_remote_methods_without_a_key_fail_clearly(monkeypatch):
     monkeypatch.delenv("TALOS_ANU_KEY_FILE", raising=False)  # Talos asks for the key before any request
     with pytest.raises(ValueError, match="random_method: Talos could not make the candidate rows.*TALOS_ANU_KEY_FILE"):
