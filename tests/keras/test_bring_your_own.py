@@ -257,7 +257,9 @@ def test_readme_kerastuner_example_runs(monkeypatch):
 
 def test_readme_talos_example_runs(monkeypatch):
     monkeypatch.setenv("TQDM_DISABLE", "1")
-    block = _readme_block("talos.templates.params.iris()").replace("max_trials=10", "max_trials=2")
+    block = _readme_block("talos.templates.params.iris()")
+    assert 'get("talos", round_limit=10)' in block  # as talos.Scan(round_limit=10): 10 rows sampled across the grid
+    block = block.replace('get("talos", round_limit=10)', 'get("talos", round_limit=2)')
     block = block.replace('p["epochs"] = [5]', 'p["epochs"] = [2]')
     block = block.replace("talos.Analyze(", "best = talos.Analyze(")
     namespace: dict = {}
