@@ -19,7 +19,7 @@ top reveals new names (a loop ``for i in range(hp.Int(...))`` does; a size does
 not), so KerasTuner's guide model takes 8 calls.
 A name first seen when parameter ``p`` took some values becomes conditional,
 ``when={p: those values}``; a declaration inside ``conditional_scope`` or with
-``parent_name=`` is conditional as declared. Then the space is fixed and the
+``parent_name=`` is conditional as declared (and on both, for a loop inside a scope). Then the space is fixed and the
 search starts. A name that no probe reached (it needs two parents at once at
 non-default values) is not searched: during trials it takes its default and a
 warning says so. Probe calls build models but never train them.
@@ -367,7 +367,7 @@ class _Discovery:
         for name in new:
             self.declared[name] = hp._declared[name]
             self.order.append(name)
-            if parent is not None and not hp._declared[name].conditions:
+            if parent is not None and parent not in hp._declared[name].conditions:
                 self.implicit[name] = (parent, [])
         for name in hp._order:
             if name in self.implicit and self.implicit[name][0] == parent:
@@ -413,11 +413,11 @@ def discover(fn: Callable) -> tuple[ParamsAdapter, Space]:
     for name in order:
         decl = declared[name]
         when = {p: list(v) for p, v in decl.conditions.items()}
-        if not when and name in implicit:
+        if name in implicit and implicit[name][0] not in when:  # a loop inside a conditional_scope: both hold
             parent, values = implicit[name]
             levels = _explorable(declared[parent].dist)
             if levels is not None:
-                when = {parent: [v for v in levels if any(_same(v, seen) for seen in values)]}
+                when[parent] = [v for v in levels if any(_same(v, seen) for seen in values)]
         params[name] = with_when(decl.dist, when) if when else decl.dist
     if not params:
         raise ValueError("model_fn(hp) declared no hyperparameter; call hp.Int/hp.Float/hp.Choice/... in it")

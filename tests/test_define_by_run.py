@@ -215,3 +215,30 @@ def test_nested_conditional_scopes_give_nested_conditions():
     result = kh.tune(nested, method="grid", progress=False)
     assert len(result.records) == space.cardinality == 3 + 3 + 3
     assert result.best_value == 1
+
+
+def loop_in_scope(hp):
+    """A layer loop inside a conditional_scope (KerasTuner's docs put each model type's layers in its scope)."""
+    model_type = hp.Choice("model_type", ["mlp", "wide"])
+    total = 0
+    with hp.conditional_scope("model_type", "mlp"):
+        if model_type == "mlp":
+            for i in range(hp.Int("layers", 1, 3)):
+                total += hp.Int(f"units_{i}", 8, 32, step=8)
+    with hp.conditional_scope("model_type", "wide"):
+        if model_type == "wide":
+            total += hp.Int("wide_units", 32, 64, step=32)
+    return float(total)
+
+
+def test_a_loop_inside_a_conditional_scope_keeps_both_conditions():
+    """units_1 exists only for an mlp of 2 or 3 layers; it used to be searched (and shown in best_params) for every
+    mlp, one layer included, because its scope's condition replaced the loop's."""
+    _, space = discover(loop_in_scope)
+    assert space["units_1"].when == {"model_type": ["mlp"], "layers": [2, 3]}
+    assert space["units_2"].when == {"model_type": ["mlp"], "layers": [3]}
+    assert space["units_0"].when == {"model_type": ["mlp"]} and space["wide_units"].when == {"model_type": ["wide"]}
+    result = kh.tune(loop_in_scope, method="random", max_trials=20, seed=0, progress=False)
+    for trial in result.records:
+        layers = trial.params.get("layers", 0)
+        assert {n for n in trial.params if n.startswith("units_")} == {f"units_{i}" for i in range(layers)}
