@@ -94,8 +94,29 @@ def from_hypermodel(model_fn: Any) -> Any:
     return model_fn.build
 
 
+_HP_CALLS = frozenset({"Int", "Float", "Choice", "Boolean", "Fixed", "conditional_scope"})
+
+
+def _declares_hp(fn: Callable) -> bool:
+    """Whether ``fn(hp)``'s own body calls ``hp.Int``/``hp.Choice``/...: KerasTuner style, so a dict would fail."""
+    import dis
+
+    from .define_by_run import takes_hp
+
+    code = getattr(inspect.unwrap(fn), "__code__", None)
+    if code is None or not takes_hp(fn):
+        return False
+    name = next(iter(inspect.signature(fn).parameters))
+    steps = list(dis.get_instructions(code))
+    return any(a.opname == "LOAD_FAST" and a.argval == name and b.opname in ("LOAD_ATTR", "LOAD_METHOD")
+               and b.argval in _HP_CALLS for a, b in zip(steps, steps[1:]))
+
+
 def prepare(model_fn: Callable, space: Any) -> tuple[Callable, Space]:
     """The model function over flat params and the ``Space`` for what ``tune`` was given."""
+    if space is not None and _declares_hp(model_fn):  # it would get a dict: every trial an AttributeError
+        raise ValueError("space: this model_fn(hp) declares its own space (hp.Int, hp.Choice, ...), so leave space "
+                         "out and it is discovered; a fixed training key goes in it too, e.g. hp.Fixed('epochs', 20)")
     if space is None:
         from .define_by_run import discover, takes_hp
 

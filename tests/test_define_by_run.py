@@ -242,3 +242,19 @@ def test_a_loop_inside_a_conditional_scope_keeps_both_conditions():
     for trial in result.records:
         layers = trial.params.get("layers", 0)
         assert {n for n in trial.params if n.startswith("units_")} == {f"units_{i}" for i in range(layers)}
+
+
+def test_a_space_given_to_a_function_declaring_hp_is_refused_before_any_call():
+    """It would get a dict and every trial would fail with "'dict' object has no attribute 'Float'"; a function that
+    only calls its dict of params ``hp`` keeps working with a written space."""
+    calls = []
+
+    def declares(hp):
+        calls.append(1)
+        return hp.Float("x", 0.0, 1.0) ** 2
+
+    with pytest.raises(ValueError, match=r"space: this model_fn\(hp\) declares its own space .*hp.Fixed\('epochs', 20\)"):
+        kh.tune(declares, {"x": kh.Float(0, 1), "epochs": 20}, max_trials=2, progress=False)
+    assert calls == []
+    result = kh.tune(lambda hp: hp["x"] ** 2, {"x": kh.Float(0, 1)}, max_trials=2, seed=0, progress=False)
+    assert len(result.completed) == 2
