@@ -7,7 +7,8 @@ blocking read; elsewhere it asks the interpreter to raise the exception in the
 trial's thread (``PyThreadState_SetAsyncExc``), which happens at the next
 Python bytecode. Either way it comes again every half second until the trial
 has stopped, because Python drops an exception that lands in a garbage-collector
-callback or a ``__del__``. Code that never returns to Python (one long call
+callback or a ``__del__`` (on the main thread, a ring that finds such a clean-up
+running lets it finish). Code that never returns to Python (one long call
 into a C library, a deadlock in native code) cannot be interrupted in this
 process; run trials in worker processes (``n_jobs >= 2``) where the whole worker
 is killed instead.
@@ -16,6 +17,7 @@ is killed instead.
 ``except Exception`` cannot swallow it.
 
 >>> import time
+import types
 >>> try:
 ...     with time_limit(0.2, reason="too slow"):
 ...         time.sleep(5)
@@ -27,9 +29,11 @@ too slow
 from __future__ import annotations
 
 import ctypes
+import gc
 import signal
 import threading
 import time
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -67,11 +71,14 @@ _AGAIN = 0.5
 def _alarm(seconds: float, reason: str) -> Iterator[None]:
     """SIGALRM after ``seconds``, then every ``_AGAIN`` s until the body stops.
 
-    Rings again because Python drops an exception raised while it runs a
-    garbage-collector callback or a ``__del__`` ("Exception ignored in ..."):
-    during Keras training one ring in some dozens lands in jax's
-    ``_xla_gc_callback`` and the trial ran on. An alarm armed before this one
-    (pytest-timeout's, a user's) still rings at its time and is re-armed after.
+    Python drops an exception raised while it runs a garbage-collector
+    callback or a ``__del__`` ("Exception ignored in ..."): during Keras
+    training one ring in some dozens landed in jax's ``_xla_gc_callback`` or in
+    TensorFlow's ``ConcreteFunctionGarbageCollector.__del__``, and the trial ran
+    on to its end. So a ring that finds such a clean-up on the stack lets it
+    finish, and the rings go on until one lands in the trial. An alarm armed
+    before this one (pytest-timeout's, a user's) still rings at its time and is
+    re-armed after.
     """
     began = time.monotonic()
     ours = began + seconds
@@ -79,7 +86,7 @@ def _alarm(seconds: float, reason: str) -> Iterator[None]:
     outer_at = began + outer_left if outer_left > 0 else None
     done = False
 
-    def ring(signum: int, frame: object) -> None:
+    def ring(signum: int, frame: types.FrameType | None) -> None:
         nonlocal outer_at
         if done:
             return
@@ -89,7 +96,7 @@ def _alarm(seconds: float, reason: str) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, max(ours - now, 0.001), _AGAIN)
             if callable(previous):
                 previous(signum, frame)
-        elif now >= ours:
+        elif now >= ours and not _cleaning_up(frame):
             raise TrialInterrupted(reason)
 
     previous = signal.signal(signal.SIGALRM, ring)
@@ -104,6 +111,16 @@ def _alarm(seconds: float, reason: str) -> Iterator[None]:
             left = outer_at - time.monotonic() if outer_at is not None else outer_interval
             if left:
                 signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), outer_interval)
+
+
+def _cleaning_up(frame: types.FrameType | None) -> bool:
+    """Whether ``frame`` runs inside a ``__del__`` or a garbage-collector callback, where an exception is dropped."""
+    callbacks = {getattr(callback, "__code__", None) for callback in gc.callbacks}
+    while frame is not None:
+        if frame.f_code.co_name == "__del__" or frame.f_code in callbacks:
+            return True
+        frame = frame.f_back
+    return False
 
 
 @contextmanager

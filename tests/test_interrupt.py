@@ -104,3 +104,22 @@ def test_an_alarm_armed_before_still_rings_and_is_re_armed_after():
     finally:
         signal.signal(signal.SIGALRM, previous)
         signal.setitimer(signal.ITIMER_REAL, *saved)
+
+
+class _SlowToDelete:
+    def __init__(self, box):
+        self.box = box
+
+    def __del__(self):
+        time.sleep(0.6)  # a clean-up that is running when the time is up
+        self.box["deleted"] = True
+
+
+def test_a_clean_up_running_when_the_time_is_up_finishes_and_the_trial_is_interrupted_after(monkeypatch):
+    dropped, box = [], {}
+    monkeypatch.setattr("sys.unraisablehook", dropped.append)
+    with pytest.raises(TrialInterrupted):
+        with time_limit(0.2, "too slow"):
+            _SlowToDelete(box)  # deleted at once: its __del__ runs past the limit
+            time.sleep(5)
+    assert box == {"deleted": True} and dropped == []
