@@ -287,7 +287,8 @@ def warn_unused_weights(space: Space, searcher: Any) -> None:
         return
     from .searchers.hyperopt_tpe import HyperoptSearcher
 
-    if not isinstance(searcher, HyperoptSearcher):
+    proposer = getattr(searcher, "searcher", None)  # a bandit's arms come from its searcher= method
+    if not any(isinstance(s, HyperoptSearcher) or s in ("tpe", "anneal", "hyperopt_random") for s in (searcher, proposer)):
         log.warning("hp.pchoice %s: its probabilities are used by method='tpe', 'anneal' and 'hyperopt_random' "
                     "(Hyperopt's own search of the expression); method=%r draws its options alike",
                     ", ".join(repr(label) for label in labels), getattr(searcher, "name", type(searcher).__name__))

@@ -156,6 +156,11 @@ def test_pchoice_probabilities_are_used_by_tpe_and_said_to_be_unused_elsewhere(c
         kh.tune(lambda p: p["z"], space, method="random", max_trials=5, seed=0, progress=False)
     assert "hp.pchoice 'act': its probabilities are used by method='tpe'" in caplog.text
     assert "method='random' draws its options alike" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="keras_hpo"):  # a bandit whose arms TPE proposes uses the weights too
+        kh.tune(lambda p, budget: p["z"], space, method=searchers.get("successive_halving", searcher="tpe"),
+                max_trials=4, seed=0, progress=False)
+    assert "pchoice" not in caplog.text
 
 
 def test_choices_of_lists_or_unnamed_dicts_are_named_by_position_as_the_readme_says():
