@@ -19,7 +19,7 @@ top reveals new names (a loop ``for i in range(hp.Int(...))`` does; a size does
 not), so KerasTuner's guide model takes 8 calls.
 A name first seen when parameter ``p`` took some values becomes conditional,
 ``when={p: those values}``; a declaration inside ``conditional_scope`` or with
-``parent_name=`` is conditional as declared. Then the space is fixed and the
+``parent_name=`` is conditional as declared (and on both, for a loop inside a scope). Then the space is fixed and the
 search starts. A name that no probe reached (it needs two parents at once at
 non-default values) is not searched: during trials it takes its default and a
 warning says so. Probe calls build models but never train them.
@@ -151,6 +151,24 @@ def _default_of(dist: Any, default: Any) -> Any:
     return dist.low
 
 
+def _on_grid(dist: Any, value: Any) -> Any:
+    """The level nearest ``value`` when it lies inside a stepped range but between its steps, else None.
+
+    KerasTuner takes such a default (``hp.Int("units", 32, 512, step=32, default=100)``) and starts there; here a
+    default must be a value the space holds, so it moves to the nearest step. A default outside the range stays an error.
+    """
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    if isinstance(dist, (Int, Float)) and dist.step is not None and dist.low <= value <= dist.high:
+        i = int(round((value - dist.low) / dist.step))
+        return dist.low + i * dist.step if isinstance(dist, Int) else dist._level(i)
+    levels = dist.values() if isinstance(dist, Choice) else []
+    if levels and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in levels) \
+            and min(levels) <= value <= max(levels):
+        return min(levels, key=lambda v: abs(v - value))
+    return None
+
+
 class HyperParameterError(ValueError):
     """A bad ``hp.*`` declaration (raised at discovery, before any training, with the parameter named)."""
 
@@ -247,7 +265,11 @@ class HyperParameters:
             if isinstance(dist, Choice) and dist.refs and is_reference(default):  # an object's default: its name
                 default = name_of(default)
             if not dist.contains(default):
-                raise HyperParameterError(f"parameter {name!r}: default={default!r} is not a possible value of {dist!r}")
+                near = _on_grid(dist, default)
+                if near is None:
+                    raise HyperParameterError(f"parameter {name!r}: default={default!r} is not a possible value of {dist!r}")
+                log.info("parameter %r: default=%r lies between the steps of %r; it starts at %r", name, default, dist, near)
+                default = near
             self._declared[name] = _Declared(dist, default, conditions)
             self._order.append(name)
         declared = self._declared[name]
@@ -345,7 +367,7 @@ class _Discovery:
         for name in new:
             self.declared[name] = hp._declared[name]
             self.order.append(name)
-            if parent is not None and not hp._declared[name].conditions:
+            if parent is not None and parent not in hp._declared[name].conditions:
                 self.implicit[name] = (parent, [])
         for name in hp._order:
             if name in self.implicit and self.implicit[name][0] == parent:
@@ -391,11 +413,11 @@ def discover(fn: Callable) -> tuple[ParamsAdapter, Space]:
     for name in order:
         decl = declared[name]
         when = {p: list(v) for p, v in decl.conditions.items()}
-        if not when and name in implicit:
+        if name in implicit and implicit[name][0] not in when:  # a loop inside a conditional_scope: both hold
             parent, values = implicit[name]
             levels = _explorable(declared[parent].dist)
             if levels is not None:
-                when = {parent: [v for v in levels if any(_same(v, seen) for seen in values)]}
+                when[parent] = [v for v in levels if any(_same(v, seen) for seen in values)]
         params[name] = with_when(decl.dist, when) if when else decl.dist
     if not params:
         raise ValueError("model_fn(hp) declared no hyperparameter; call hp.Int/hp.Float/hp.Choice/... in it")

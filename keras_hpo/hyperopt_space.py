@@ -18,6 +18,8 @@ conditional: ``when={choice_label: [the options holding them]}``. A choice is
 kept by readable values, never by index: its options themselves when they are
 plain values (or Keras objects), else the string that a shared key of the option
 dicts holds (``{"type": "svm", ...}`` gives ``"svm"``), else the option's position.
+``hp.pchoice``'s probabilities stay in the expression: Hyperopt's searchers draw
+by them, the others draw the options alike, with a warning (``warn_unused_weights``).
 
 The objective receives exactly what ``fmin`` would hand it: the flat params are
 mapped back to Hyperopt's raw values and the original expression is evaluated
@@ -41,6 +43,7 @@ with the label named.
 
 from __future__ import annotations
 
+import logging
 import math
 import numbers
 import sys
@@ -50,7 +53,9 @@ from typing import Any
 from .compat import ParamsAdapter
 from .space import Choice, Float, Int, Space, with_when
 
-__all__ = ["is_hyperopt_space", "from_hyperopt", "HyperoptParams"]
+__all__ = ["is_hyperopt_space", "from_hyperopt", "HyperoptParams", "warn_unused_weights"]
+
+log = logging.getLogger("keras_hpo")
 
 _UNBOUNDED = ("normal", "qnormal", "lognormal", "qlognormal")
 
@@ -182,6 +187,7 @@ class _Walker:
         self.codecs: dict[str, _Codec] = {}
         self.nodes: dict[str, Any] = {}
         self.conditions: dict[str, list] = {}  # label -> conditions it was seen under (None: unconditional)
+        self.weighted: list[str] = []  # the labels of hp.pchoice, whose probabilities only Hyperopt's searchers use
 
     def walk(self, node: Any, condition: tuple | None, as_int: bool = False) -> None:
         name = getattr(node, "name", None)
@@ -190,6 +196,8 @@ class _Walker:
             label = param.arg["label"].obj
             dist = Choice(_option_values(label, options))
             self._add(label, param, dist, _Codec(dist), condition)
+            if getattr(param.pos_args[1], "name", None) == "categorical":  # hp.pchoice: weighted options
+                self.weighted.append(label)
             for value, option in zip(dist.values(), options):
                 self.walk(option, (label, value))
             return
@@ -268,4 +276,19 @@ def from_hyperopt(model_fn: Callable, space: Any) -> tuple[HyperoptParams, Space
     walker.walk(expr, None)
     flat = walker.space()
     flat.hyperopt = (expr, walker.codecs)  # the Hyperopt searchers search the original expression (same proposals as fmin)
+    flat.weighted_choices = tuple(dict.fromkeys(walker.weighted))
     return HyperoptParams(model_fn, flat, space, walker.codecs), flat
+
+
+def warn_unused_weights(space: Space, searcher: Any) -> None:
+    """Say so when ``hp.pchoice`` probabilities will not be used: only Hyperopt's own searchers read them."""
+    labels = getattr(space, "weighted_choices", ())
+    if not labels:
+        return
+    from .searchers.hyperopt_tpe import HyperoptSearcher
+
+    proposer = getattr(searcher, "searcher", None)  # a bandit's arms come from its searcher= method
+    if not any(isinstance(s, HyperoptSearcher) or s in ("tpe", "anneal", "hyperopt_random") for s in (searcher, proposer)):
+        log.warning("hp.pchoice %s: its probabilities are used by method='tpe', 'anneal' and 'hyperopt_random' "
+                    "(Hyperopt's own search of the expression); method=%r draws its options alike",
+                    ", ".join(repr(label) for label in labels), getattr(searcher, "name", type(searcher).__name__))

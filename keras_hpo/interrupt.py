@@ -37,7 +37,7 @@ import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["TrialInterrupted", "time_limit"]
+__all__ = ["TrialInterrupted", "ctrl_c_not_dropped", "time_limit"]
 
 
 class TrialInterrupted(BaseException):
@@ -146,3 +146,41 @@ def _async_exception(seconds: float, reason: str) -> Iterator[None]:
         with lock:
             finished.set()
             ctypes.pythonapi.PyThreadState_SetAsyncExc(target, None)  # one sent but not raised yet is withdrawn
+
+
+@contextmanager
+def ctrl_c_not_dropped() -> Iterator[None]:
+    """Ctrl-C in the body stops it even when it lands in a clean-up.
+
+    Python's own handler raises ``KeyboardInterrupt`` wherever the main thread
+    is; inside a ``__del__`` or a garbage-collector callback (jax registers one
+    when Keras is imported) the exception is dropped, and a run went on to its
+    end after Ctrl-C. Here the interrupt waits until the clean-up has returned.
+    A SIGINT handler of the user's is left alone, and so are other threads.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+
+    waiting: list[threading.Timer] = []  # the Ctrl-C that waits for a clean-up, if any
+
+    def interrupt(signum: int, frame: types.FrameType | None) -> None:
+        if _cleaning_up(frame):  # comes again in 50 ms, until the clean-up has returned
+            if not waiting or not waiting[-1].is_alive():
+                waiting.append(threading.Timer(0.05, signal.raise_signal, (signal.SIGINT,)))
+                waiting[-1].daemon = True
+                waiting[-1].start()
+            return
+        waiting.clear()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        for timer in waiting:
+            timer.cancel()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if waiting:  # the body ended while the Ctrl-C waited
+            raise KeyboardInterrupt

@@ -23,11 +23,13 @@ import numpy as np
 from . import searchers as _searchers
 from ._pool import preload_for
 from .budget import trial_cost
-from .compat import prepare
+from .compat import from_hypermodel, prepare
 from .driver_threads import one_blas_thread
 from .errors import AllTrialsFailed, SearchExhausted, StudyExists, StudyLocked, error_summary
 from .execution import ProcessExecutor, make_executor, resolve_n_jobs, run_trial
 from .experiment import CrossValidated, as_splitter
+from .hyperopt_space import warn_unused_weights
+from .interrupt import ctrl_c_not_dropped
 from .keras.datasets import check_dataset_options
 from .locking import StudyLock
 from .objective import PlainObjective, check_model_fn, make_objective
@@ -63,6 +65,7 @@ def trial_seed(study_seed: int, number: int) -> int:
     return int(np.random.SeedSequence([study_seed, number]).generate_state(1)[0] & 0x7FFFFFFF)
 
 
+@ctrl_c_not_dropped()  # from the first check on: Keras & co. are imported and collected then too
 def tune(
     model_fn: Callable,
     space: Space | dict | None = None,
@@ -111,12 +114,13 @@ def tune(
     trial counting the epochs it added (``keras_hpo.budget``); the progress bar
     then counts epochs.
     """
+    model_fn = from_hypermodel(model_fn)  # a KerasTuner HyperModel instance: its build(hp)
     check_model_fn(model_fn)
     callbacks = () if callbacks is None else callbacks
     _check_options(max_trials=max_trials, max_budget_total=max_budget_total, timeout=timeout,
                    trial_timeout=trial_timeout, target=target, direction=direction, seed=seed,
-                   callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study,
-                   storage=storage)
+                   callbacks=callbacks, max_consecutive_failures=max_consecutive_failures, study=study, metric=metric,
+                   objective=objective, data=data, storage=storage)
     if resume and storage is None:
         log.warning("resume=True without storage=: there is no stored study to continue, and this run is not stored "
                     "either; pass storage='runs/x.db' (and study=) to keep its trials")
@@ -127,6 +131,7 @@ def tune(
         from .searchers.auto import budget_searcher
 
         searcher = budget_searcher(method, space, budget)  # budget="auto": a bandit around method="auto"
+        warn_unused_weights(space, searcher)  # hp.pchoice probabilities: only Hyperopt's searchers read them
         searcher.pruner = make_pruner(pruner)
         searcher.run_has_limit = any(v is not None for v in (max_trials, timeout, target, max_budget_total))
         method_name = _method_name(searcher)
@@ -480,6 +485,29 @@ def _method_name(searcher: Any) -> str:
 
 
 
+def _check_metric(metric: Any) -> None:
+    """``metric`` is a name; a KerasTuner ``kt.Objective("val_auc", direction="max")`` is told how to write it."""
+    if metric is None or (isinstance(metric, str) and metric):
+        return
+    name, way = getattr(metric, "name", None), getattr(metric, "direction", None)
+    if isinstance(name, str) and way in ("min", "max"):
+        raise TypeError(f"metric must be the metric's name, got {type(metric).__name__}({name!r}, direction={way!r}); "
+                        f"write metric={name!r}, direction={way!r}")
+    raise TypeError(f"metric must be a metric's name (a non-empty string such as 'val_accuracy') or None, got {metric!r}")
+
+
+def _check_objective(objective: Any, *, keras_run: bool) -> None:
+    """``objective`` picks the epoch that scores a Keras trial; KerasTuner's ``objective="val_accuracy"`` is ``metric``."""
+    if objective in ("best", "last") and (keras_run or objective == "best"):
+        return
+    if objective == "last":
+        raise ValueError("objective='last' scores a Keras trial at its last epoch; it needs data=(x, y) (a plain "
+                         "objective's return value is its value)")
+    hint = (f"; the value to optimise is metric=, e.g. metric={objective!r}"
+            if isinstance(objective, str) and objective not in ("best", "last") else "")
+    raise ValueError(f"objective must be 'best' or 'last' (the epoch that scores a trial), got {objective!r}{hint}")
+
+
 def _check_options(**o: Any) -> None:
     def positive(name: str, value: Any, kind: type | tuple) -> None:
         if value is not None and (not isinstance(value, kind) or isinstance(value, bool) or value <= 0):
@@ -494,6 +522,8 @@ def _check_options(**o: Any) -> None:
         raise TypeError(f"target must be a number or None, got {o['target']!r}")
     if o["direction"] not in (None, "min", "max"):
         raise ValueError(f"direction must be 'min' or 'max', got {o['direction']!r}")
+    _check_metric(o["metric"])
+    _check_objective(o["objective"], keras_run=o["data"] is not None)
     if o["seed"] is not None and (not isinstance(o["seed"], (int, np.integer)) or isinstance(o["seed"], bool) or o["seed"] < 0):
         raise ValueError(f"seed must be a non-negative integer or None, got {o['seed']!r}")
     if o["study"] is not None:

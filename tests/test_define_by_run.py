@@ -116,6 +116,22 @@ def test_bad_declarations_stop_before_any_trial(body, message):
     assert len(calls) == 1  # the discovery call, no trial
 
 
+def test_a_default_between_the_steps_starts_at_the_nearest_step_as_kerastuner_accepts_it():
+    """KerasTuner takes hp.Int("units", 32, 512, step=32, default=100) (and Float's, and a log grid's) as written."""
+    seen = []
+
+    def fn(hp):
+        seen.append((hp.Int("units", 32, 512, step=32, default=100), hp.Float("drop", 0, 0.5, step=0.1, default=0.25),
+                     hp.Int("width", 16, 256, step=2, sampling="log", default=100)))
+        return 0.0
+
+    result = kh.tune(fn, method="random", max_trials=2, seed=0, progress=False)
+    assert seen[0] == (96, 0.2, 128)  # the first discovery call: every parameter at its default
+    assert result.space["units"] == kh.Int(32, 512, step=32) and result.space["drop"] == kh.Float(0.0, 0.5, step=0.1)
+    with pytest.raises(ValueError, match=r"'drop'.*default=2.0 is not a possible value"):  # outside: still an error
+        kh.tune(lambda hp: hp.Float("drop", 0, 0.5, step=0.1, default=2.0), max_trials=1, progress=False)
+
+
 def test_a_function_without_hp_still_needs_a_space():
     with pytest.raises(ValueError, match="space: give the search space"):
         kh.tune(lambda params: 0.0, method="random", max_trials=2, progress=False)
@@ -199,3 +215,46 @@ def test_nested_conditional_scopes_give_nested_conditions():
     result = kh.tune(nested, method="grid", progress=False)
     assert len(result.records) == space.cardinality == 3 + 3 + 3
     assert result.best_value == 1
+
+
+def loop_in_scope(hp):
+    """A layer loop inside a conditional_scope (KerasTuner's docs put each model type's layers in its scope)."""
+    model_type = hp.Choice("model_type", ["mlp", "wide"])
+    total = 0
+    with hp.conditional_scope("model_type", "mlp"):
+        if model_type == "mlp":
+            for i in range(hp.Int("layers", 1, 3)):
+                total += hp.Int(f"units_{i}", 8, 32, step=8)
+    with hp.conditional_scope("model_type", "wide"):
+        if model_type == "wide":
+            total += hp.Int("wide_units", 32, 64, step=32)
+    return float(total)
+
+
+def test_a_loop_inside_a_conditional_scope_keeps_both_conditions():
+    """units_1 exists only for an mlp of 2 or 3 layers; it used to be searched (and shown in best_params) for every
+    mlp, one layer included, because its scope's condition replaced the loop's."""
+    _, space = discover(loop_in_scope)
+    assert space["units_1"].when == {"model_type": ["mlp"], "layers": [2, 3]}
+    assert space["units_2"].when == {"model_type": ["mlp"], "layers": [3]}
+    assert space["units_0"].when == {"model_type": ["mlp"]} and space["wide_units"].when == {"model_type": ["wide"]}
+    result = kh.tune(loop_in_scope, method="random", max_trials=20, seed=0, progress=False)
+    for trial in result.records:
+        layers = trial.params.get("layers", 0)
+        assert {n for n in trial.params if n.startswith("units_")} == {f"units_{i}" for i in range(layers)}
+
+
+def test_a_space_given_to_a_function_declaring_hp_is_refused_before_any_call():
+    """It would get a dict and every trial would fail with "'dict' object has no attribute 'Float'"; a function that
+    only calls its dict of params ``hp`` keeps working with a written space."""
+    calls = []
+
+    def declares(hp):
+        calls.append(1)
+        return hp.Float("x", 0.0, 1.0) ** 2
+
+    with pytest.raises(ValueError, match=r"space: this model_fn\(hp\) declares its own space .*hp.Fixed\('epochs', 20\)"):
+        kh.tune(declares, {"x": kh.Float(0, 1), "epochs": 20}, max_trials=2, progress=False)
+    assert calls == []
+    result = kh.tune(lambda hp: hp["x"] ** 2, {"x": kh.Float(0, 1)}, max_trials=2, seed=0, progress=False)
+    assert len(result.completed) == 2

@@ -142,3 +142,33 @@ def test_worker_processes_get_the_nested_structure():
     serial = kh.tune(_nested_loss, SPACE, method="random", max_trials=6, seed=0, progress=False)
     assert set(result.trials["state"]) == {"COMPLETE"}
     assert [t.value for t in result.records] == [t.value for t in serial.records]
+
+
+def test_pchoice_probabilities_are_used_by_tpe_and_said_to_be_unused_elsewhere(caplog):
+    """hp.pchoice's weights live in the Hyperopt expression: TPE draws by them, keras_hpo's own methods draw the
+    options alike, and say so instead of dropping the weights silently."""
+    space = {"act": hp.pchoice("act", [(0.9, "relu"), (0.1, "tanh")]), "z": hp.uniform("z", 0, 1)}
+    with caplog.at_level("WARNING", logger="keras_hpo"):
+        tpe_run = kh.tune(lambda p: p["z"], space, method="tpe", max_trials=60, seed=0, progress=False)
+    assert "pchoice" not in caplog.text
+    assert sum(t.params["act"] == "relu" for t in tpe_run.records) >= 45
+    with caplog.at_level("WARNING", logger="keras_hpo"):
+        kh.tune(lambda p: p["z"], space, method="random", max_trials=5, seed=0, progress=False)
+    assert "hp.pchoice 'act': its probabilities are used by method='tpe'" in caplog.text
+    assert "method='random' draws its options alike" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="keras_hpo"):  # a bandit whose arms TPE proposes uses the weights too
+        kh.tune(lambda p, budget: p["z"], space, method=searchers.get("successive_halving", searcher="tpe"),
+                max_trials=4, seed=0, progress=False)
+    assert "pchoice" not in caplog.text
+
+
+def test_choices_of_lists_or_unnamed_dicts_are_named_by_position_as_the_readme_says():
+    from pathlib import Path
+
+    space = {"layers": hp.choice("layers", [[32], [64, 32]]), "opt": hp.choice("opt", [{"lr": 0.1}, {"lr": 0.2}])}
+    _, flat = from_hyperopt(lambda p: 0.0, space)
+    assert flat["layers"].values() == [0, 1] and flat["opt"].values() == [0, 1]
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    assert "never by an index" not in readme
+    assert "named by their position" in readme

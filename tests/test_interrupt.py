@@ -1,5 +1,6 @@
 """Serial time limits: SIGALRM on the main thread, an asynchronous exception on any other thread."""
 
+import os
 import signal
 import threading
 import time
@@ -7,7 +8,7 @@ import time
 import pytest
 
 import keras_hpo as kh
-from keras_hpo.interrupt import TrialInterrupted, time_limit
+from keras_hpo.interrupt import TrialInterrupted, ctrl_c_not_dropped, time_limit
 
 
 def _spin(params):
@@ -123,3 +124,60 @@ def test_a_clean_up_running_when_the_time_is_up_finishes_and_the_trial_is_interr
             _SlowToDelete(box)  # deleted at once: its __del__ runs past the limit
             time.sleep(5)
     assert box == {"deleted": True} and dropped == []
+
+
+class _CtrlCWhileDeleted:
+    """A clean-up during which the user presses Ctrl-C (as when it lands in jax's garbage-collector callback)."""
+
+    def __init__(self, box):
+        self.box = box
+
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.3)
+        self.box["deleted"] = self.box.get("deleted", 0) + 1
+
+
+@pytest.fixture
+def python_s_own_ctrl_c(monkeypatch):
+    dropped = []
+    monkeypatch.setattr("sys.unraisablehook", dropped.append)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield dropped
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_in_a_clean_up_stops_the_body_after_it(python_s_own_ctrl_c):
+    box = {}
+    with pytest.raises(KeyboardInterrupt):
+        with ctrl_c_not_dropped():
+            _CtrlCWhileDeleted(box)
+            time.sleep(5)
+    assert box == {"deleted": 1} and python_s_own_ctrl_c == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_in_a_trial_s_clean_up_stops_the_run_and_keeps_what_was_done(python_s_own_ctrl_c, tmp_path):
+    box = {}
+
+    def objective(params):
+        if params["x"] == 2:
+            _CtrlCWhileDeleted(box)
+        time.sleep(0.2)
+        return params["x"]
+
+    db = str(tmp_path / "s.db")
+    with pytest.raises(KeyboardInterrupt):
+        kh.tune(objective, {"x": [0, 1, 2, 3, 4]}, method="grid", storage=db, study="s", progress=False)
+    assert box == {"deleted": 1} and python_s_own_ctrl_c == []
+    assert [t.params["x"] for t in kh.load(db).completed] in ([0, 1], [0, 1, 2])  # stopped within 50 ms of it
+
+
+def test_a_ctrl_c_handler_of_the_user_s_is_left_alone():
+    mine = lambda signum, frame: None  # noqa: E731
+    previous = signal.signal(signal.SIGINT, mine)
+    try:
+        kh.tune(lambda p: signal.getsignal(signal.SIGINT) is mine and p["x"] or float("nan"), {"x": [1, 2]},
+                method="grid", progress=False)
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -103,6 +103,12 @@ def test_consecutive_failures_stop_the_run():
         ({"method": "grid", "max_trials": 3}, ValueError, r"grid needs a finite space; give a step or a list of values for \['x'\]"),
         ({"n_jobs": 0, "max_trials": 3}, ValueError, "n_jobs must be a positive integer"),
         ({"callbacks": [1], "max_trials": 3}, TypeError, "callbacks must be callables"),
+        ({"metric": 123, "max_trials": 3}, TypeError, "metric must be a metric's name"),
+        ({"metric": ["loss"], "max_trials": 3}, TypeError, r"metric must be a metric's name .* got \['loss'\]"),
+        ({"metric": "", "max_trials": 3}, TypeError, "metric must be a metric's name"),
+        ({"objective": "val_accuracy", "max_trials": 3}, ValueError,
+         r"objective must be 'best' or 'last' .*got 'val_accuracy'; the value to optimise is metric=, e.g. metric='val_accuracy'"),
+        ({"objective": "last", "max_trials": 3}, ValueError, "objective='last' scores a Keras trial at its last epoch; it needs data="),
         ({"cv": 3, "max_trials": 3}, ValueError, "cv"),
     ],
 )
@@ -354,3 +360,16 @@ def test_worker_processes_receive_the_objective_once_not_per_trial(tmp_path):
                      progress=False)
     assert len(result.completed) == 8
     assert len(counter.read_text()) <= 2  # once per worker process, not 8 times
+
+
+def test_a_kerastuner_objective_as_metric_is_told_how_to_write_it():
+    """KerasTuner takes ``objective=kt.Objective("val_auc", direction="max")``; here that is two strings."""
+
+    class Objective:  # keras_tuner.Objective's shape: a name and a direction
+        def __init__(self, name, direction):
+            self.name, self.direction = name, direction
+
+    objective = Counting()
+    with pytest.raises(TypeError, match=r"write metric='val_auc', direction='max'"):
+        kh.tune(objective, SPACE, metric=Objective("val_auc", "max"), max_trials=3, progress=False)
+    assert objective.calls == 0

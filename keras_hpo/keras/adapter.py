@@ -199,6 +199,35 @@ def _prepare(data: Any) -> tuple:
     return arrays
 
 
+def _class_labels(y: Any) -> Any:
+    """Class labels of ``y`` (integer labels, or the argmax of one-hot rows), or None for anything else."""
+    try:
+        y = np.asarray(y)
+    except (TypeError, ValueError):
+        return None
+    if y.ndim == 2 and y.shape[1] > 1:
+        return y.argmax(axis=1) if np.isin(y, (0, 1)).all() else None
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or y.dtype.kind not in "iubf" or (y.dtype.kind == "f" and not np.array_equal(y, np.round(y))):
+        return None
+    return y if len(np.unique(y)) <= 1000 else None
+
+
+def _warn_one_class_validation(y: Any, fraction: Any) -> None:
+    """Keras's validation_split takes the last samples: labels sorted by class leave one class to validate on."""
+    labels = _class_labels(y)
+    if labels is None or not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
+        return
+    cut = _split_at(len(labels), fraction)
+    train, validation = np.unique(labels[:cut]), np.unique(labels[cut:])
+    if len(validation) == 1 and len(train) > 1:
+        log.warning("data: the validation split (the last %s of the samples, where Keras's validation_split cuts) holds "
+                    "only label %s, while training has %d labels: the data looks sorted by label. Shuffle x and y "
+                    "together first (talos.Scan shuffles by default; Keras does not)", f"{fraction:.0%}", validation[0],
+                    len(train))
+
+
 def _split_at(n: int, fraction: float) -> int:
     """Where Keras's ``validation_split`` cuts: the last ``fraction`` of the samples validates."""
     return int(math.ceil(n * (1.0 - fraction)))
@@ -398,6 +427,9 @@ class KerasObjective:
                     _check_fraction(value, n)
         if len(arrays) == 4 and "validation_split" in space:
             log.warning("validation_split is ignored: data=(x_train, y_train, x_val, y_val) gives the validation set")
+        if len(arrays) == 2:
+            splits = space_values(space["validation_split"]) if "validation_split" in space else [DEFAULTS["validation_split"]]
+            _warn_one_class_validation(arrays[1], max(splits))
 
     def _check_fit_kwargs(self, arrays: tuple) -> None:
         fit = check_fit_kwargs(self.fit_kwargs)

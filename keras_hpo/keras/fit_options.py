@@ -20,7 +20,7 @@ things need care, and live here:
 {'verbose': 0, 'class_weight': {0: 1.0, 1: 2.0}}
 >>> check_fit_kwargs({"epochs": 5})
 Traceback (most recent call last):
-ValueError: fit_kwargs: 'epochs' is set by keras_hpo from the params; put it in the space instead, e.g. {'epochs': 20} (a fixed value is fine)
+ValueError: fit_kwargs: 'epochs' is set by keras_hpo from the params; put it in the space instead, e.g. {'epochs': 20} (a fixed value is fine; in a KerasTuner build_model(hp): hp.Fixed('epochs', 20))
 """
 
 from __future__ import annotations
@@ -34,16 +34,17 @@ from typing import Any
 
 __all__ = ["check_fit_kwargs", "trial_callbacks", "OWNED"]
 
-_SPACE_KEY = "is set by keras_hpo from the params; put it in the space instead, e.g. {{{example}}} (a fixed value is fine)"
+_SPACE_KEY = ("is set by keras_hpo from the params; put it in the space instead, e.g. {{{example}}} (a fixed value is "
+              "fine; in a KerasTuner build_model(hp): {hp})")
 #: the fit keywords keras_hpo sets itself, and where the user's value belongs instead
 OWNED = {
     "x": "comes from data=",
     "y": "comes from data=",
     "validation_data": "comes from data=: give data=(x_train, y_train, x_val, y_val) or (train_ds, val_ds)",
-    "validation_split": _SPACE_KEY.format(example="'validation_split': 0.25"),
-    "epochs": _SPACE_KEY.format(example="'epochs': 20"),
-    "batch_size": _SPACE_KEY.format(example="'batch_size': 64"),
-    "shuffle": _SPACE_KEY.format(example="'shuffle': False"),
+    "validation_split": _SPACE_KEY.format(example="'validation_split': 0.25", hp="hp.Fixed('validation_split', 0.25)"),
+    "epochs": _SPACE_KEY.format(example="'epochs': 20", hp="hp.Fixed('epochs', 20)"),
+    "batch_size": _SPACE_KEY.format(example="'batch_size': 64", hp="hp.Fixed('batch_size', 64)"),
+    "shuffle": _SPACE_KEY.format(example="'shuffle': False", hp="hp.Fixed('shuffle', False)"),
     "initial_epoch": "is how keras_hpo continues a trial from an earlier one; it cannot be set",
 }
 

@@ -24,6 +24,7 @@ continuous ranges and log scales (give a list or a tuple range instead).
 from __future__ import annotations
 
 import importlib
+import logging
 import numbers
 import warnings
 from datetime import datetime, timezone
@@ -34,6 +35,8 @@ from ..trial import Suggestion, TrialState
 from .base import Searcher
 
 __all__ = ["TalosScan", "to_talos", "RANDOM_METHODS"]
+
+log = logging.getLogger("keras_hpo")
 
 #: Talos's sampling methods (``talos.reducers.sample_reducer``); quantum and ambience call web services with your key
 RANDOM_METHODS = ("uniform_mersenne", "uniform_crypto", "sobol", "halton", "korobov_matrix", "latin_matrix",
@@ -83,6 +86,11 @@ class TalosScan(Searcher):
                                           ("boolean_limit", self.boolean_limit)) if v), "space")
             raise ValueError(f"{option}: Talos could not make the candidate rows: {exc}") from exc
         self._consumed = 0
+        if self.fraction_limit is None and self.round_limit is None and self.run_has_limit:
+            log.warning("method='talos' walks all %s rows of the grid in Talos's order, varying the last parameter "
+                        "first; a max_trials or timeout that stops it early leaves the first parameters at their first "
+                        "values. To sample rows across the grid as talos.Scan(round_limit=10) does, give "
+                        "method=kh.searchers.get('talos', round_limit=10)", self.planned or "the")
 
     def _check_options(self) -> None:
         if self.random_method not in RANDOM_METHODS:

@@ -96,6 +96,39 @@ def test_the_conditional_build_model_runs_unchanged(images, method):
         assert ("filters" in trial.params) == (trial.params["model_type"] == "cnn")
 
 
+# KerasTuner's HyperModel subclass (keras.io, "Getting started with KerasTuner", "Tune model training") -------------
+def _hypermodel_classes():
+    import keras_tuner
+
+    class MyHyperModel(keras_tuner.HyperModel):
+        def build(self, hp):
+            return build_model(hp)
+
+    class WithFit(MyHyperModel):
+        def fit(self, hp, model, *args, **kwargs):
+            return model.fit(*args, batch_size=hp.Choice("batch_size", [16, 32]), **kwargs)
+
+    return MyHyperModel, WithFit
+
+
+def test_a_kerastuner_hypermodel_runs_through_its_build(images):
+    pytest.importorskip("keras_tuner")
+    MyHyperModel, _ = _hypermodel_classes()
+    result = kh.tune(MyHyperModel(), data=images, method="random", max_trials=1, metric="val_accuracy", seed=0,
+                     progress=False)
+    assert set(result.trials["state"]) == {"COMPLETE"}
+    assert result.space["units_2"].when == {"num_layers": [3]}
+
+
+def test_a_hypermodel_with_its_own_fit_is_refused_before_training(images):
+    """KerasTuner calls ``HyperModel.fit``; keras_hpo trains the model itself, so that fit (and its batch_size) would
+    be skipped without a word: refused, saying where fit's hyperparameters go."""
+    pytest.importorskip("keras_tuner")
+    _, WithFit = _hypermodel_classes()
+    with pytest.raises(TypeError, match=r"WithFit overrides keras_tuner.HyperModel.fit.*hp.Choice\('batch_size'"):
+        kh.tune(WithFit(), data=images, max_trials=1, progress=False)
+
+
 def test_an_hp_int_with_min_above_max_stops_before_training(images):
     def broken(hp):
         model = build_model(hp)
@@ -224,7 +257,9 @@ def test_readme_kerastuner_example_runs(monkeypatch):
 
 def test_readme_talos_example_runs(monkeypatch):
     monkeypatch.setenv("TQDM_DISABLE", "1")
-    block = _readme_block("talos.templates.params.iris()").replace("max_trials=10", "max_trials=2")
+    block = _readme_block("talos.templates.params.iris()")
+    assert 'get("talos", round_limit=10)' in block  # as talos.Scan(round_limit=10): 10 rows sampled across the grid
+    block = block.replace('get("talos", round_limit=10)', 'get("talos", round_limit=2)')
     block = block.replace('p["epochs"] = [5]', 'p["epochs"] = [2]')
     block = block.replace("talos.Analyze(", "best = talos.Analyze(")
     namespace: dict = {}

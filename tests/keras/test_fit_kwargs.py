@@ -22,6 +22,7 @@ def _counting_build(calls):
 @pytest.mark.parametrize("fit_kwargs, message", [
     ({"epochs": 3}, r"'epochs' is set by keras_hpo from the params; put it in the space instead"),
     ({"batch_size": 8}, r"'batch_size' .* put it in the space"),
+    ({"epochs": 3}, r"in a KerasTuner build_model\(hp\): hp.Fixed\('epochs', 20\)"),  # its space is not written
     ({"validation_data": None}, r"'validation_data' comes from data="),
     ({"validation_split": 0.1}, r"'validation_split' .* put it in the space"),
     ({"initial_epoch": 1}, r"'initial_epoch' is how keras_hpo continues"),

@@ -194,6 +194,29 @@ def test_bad_training_values_in_the_space_fail_before_training(space, message, d
     assert built == []
 
 
+@pytest.mark.parametrize("one_hot", [False, True])
+def test_labels_sorted_by_class_warn_that_the_validation_split_holds_one_class(one_hot, caplog):
+    """Keras's validation_split takes the last samples: on iris as sklearn ships it (sorted by class) that is class 2
+    only. talos.Scan shuffles first, so a Talos notebook ported as it is would validate on one class without a word."""
+    from sklearn.datasets import load_iris
+
+    x, y = load_iris(return_X_y=True)
+    y = np.eye(3)[y] if one_hot else y
+
+    def build(params):
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+
+    with caplog.at_level("WARNING", logger="keras_hpo"):
+        kh.tune(build, {"epochs": 1}, data=(x, y), max_trials=1, seed=0, progress=False)
+    assert "the validation split (the last 20% of the samples" in caplog.text and "holds only label 2" in caplog.text
+    caplog.clear()
+    order = np.random.default_rng(0).permutation(len(x))
+    with caplog.at_level("WARNING", logger="keras_hpo"):
+        kh.tune(build, {"epochs": 1}, data=(x[order], y[order]), max_trials=1, seed=0, progress=False)
+        kh.tune(build, {"epochs": 1, "loss": "mse"}, data=(x, x[:, :3]), max_trials=1, seed=0, progress=False)  # regression
+    assert "validation split" not in caplog.text
+
+
 def test_a_keras_model_without_data_fails_with_a_hint():
     with pytest.raises(AllTrialsFailed, match="pass data="):
         kh.tune(_tiny, {"units": 4}, max_trials=1, progress=False)

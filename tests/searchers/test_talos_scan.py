@@ -132,6 +132,22 @@ def test_bad_options_fail_at_setup(options, match):
         searcher.setup(TALOS_PARAMS, "min", 0)
 
 
+def test_a_grid_walk_cut_by_max_trials_says_it_varies_only_the_last_parameters(caplog):
+    """talos.Scan(round_limit=10) samples 10 rows across the grid; method="talos" with max_trials=10 takes the first
+    10 rows of the grid walk, where "lr" (the first parameter) never changes: the run says so and how to sample."""
+    objective = lambda p: p["lr"]  # noqa: E731
+    with caplog.at_level("WARNING", logger="keras_hpo"):
+        walk = kh.tune(objective, TALOS_PARAMS, method="talos", max_trials=4, seed=0, progress=False)
+    assert {t.params["lr"] for t in walk.records} == {0.001}
+    assert "walks all 24 rows of the grid" in caplog.text and "kh.searchers.get('talos', round_limit=10)" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="keras_hpo"):
+        sampled = kh.tune(objective, TALOS_PARAMS, method=searchers.get("talos", round_limit=4), seed=0, progress=False)
+        kh.tune(objective, TALOS_PARAMS, method="talos", seed=0, progress=False)  # the whole grid: nothing cut
+    assert "walks all" not in caplog.text
+    assert [t.params for t in sampled.records] == _talos_rows(TALOS_PARAMS, round_limit=4, seed=0)
+
+
 def test_remote_methods_without_a_key_fail_clearly(monkeypatch):
     monkeypatch.delenv("TALOS_ANU_KEY_FILE", raising=False)  # Talos asks for the key before any request
     with pytest.raises(ValueError, match="random_method: Talos could not make the candidate rows.*TALOS_ANU_KEY_FILE"):
