@@ -73,6 +73,11 @@ class PlainObjective:
             parameters = {}
         self._extra = [k for k in _OPTIONAL_KWARGS if k in parameters]
 
+    @property
+    def reports(self) -> bool:
+        """Whether ``fn`` takes ``report``: without it a pruner has nothing to decide on."""
+        return "report" in self._extra
+
     def __call__(self, params: dict, *, seed: int | None = None, budget: float | None = None,
                  resume_from: Any = None, report: Reporter | None = None) -> Outcome:
         curve: list[float] = []

@@ -32,7 +32,7 @@ from .hyperopt_space import warn_unused_weights
 from .interrupt import ctrl_c_not_dropped
 from .keras.datasets import check_dataset_options
 from .locking import StudyLock
-from .objective import PlainObjective, check_model_fn, make_objective
+from .objective import check_model_fn, make_objective
 from .paths import artifacts_dir, check_study_name
 from .pruners import make_pruner
 from .quiet import native_log_filter
@@ -150,7 +150,7 @@ def tune(
             work = CrossValidated(model_fn, data, as_splitter(cv), metric=metric, **keras_options)
         else:
             work = make_objective(model_fn, data=data, metric=metric, **keras_options)
-        if searcher.pruner is not None and type(work) is PlainObjective and "report" not in work._extra:
+        if searcher.pruner is not None and not getattr(work, "reports", True):  # a plain fn(params)
             log.warning("pruner: the objective takes no report argument, so no trial can be pruned; write it as "
                         "def objective(params, report) and call report(step, value) as it goes")
         for owner in (model_fn, work):  # model builders and adapters can reject names (activations, ...) up front
