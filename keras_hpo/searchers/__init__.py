@@ -108,7 +108,7 @@ def _check_options(name: str, cls: type, options: dict[str, Any]) -> None:
     known = [k for k, p in parameters.items() if k != "self" and p.kind is not inspect.Parameter.VAR_POSITIONAL]
     for option in options:
         if option not in known:
-            close = difflib.get_close_matches(option, known, n=1)
+            close = difflib.get_close_matches(option, known, n=1, cutoff=0.8)  # a typo, not another option
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"{name}: unknown option {option!r}{hint} ({name} takes {', '.join(known) or 'none'})")
 

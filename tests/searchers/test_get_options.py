@@ -12,6 +12,8 @@ import keras_hpo as kh
     ("hyperband", {"etta": 3}, "hyperband: unknown option 'etta'; did you mean 'eta'?"),
     ("manual", {"trial": [{"x": 1}]}, "manual: unknown option 'trial'; did you mean 'trials'?"),
     ("grid", {"colour": "red"}, "grid: unknown option 'colour' (grid takes shuffle)"),
+    # talos.Scan's reduction_method is not random_method (a 0.69 match): no hint rather than a wrong one
+    ("talos", {"reduction_method": "correlation"}, "talos: unknown option 'reduction_method' (talos takes"),
 ])
 def test_unknown_options_name_the_method_and_the_closest_option(name, options, message):
     with pytest.raises(TypeError) as error:
