@@ -91,12 +91,15 @@ def test_resume_while_polishing_carries_on_identically():
     assert restored.method_history == original.method_history
 
 
-@pytest.mark.parametrize("value", [1.0, -0.1, "half", True, None])
-def test_a_bad_polish_share_fails_before_any_trial(value):
+@pytest.mark.parametrize(("option", "value"), [
+    *[("polish", v) for v in (1.0, -0.1, "half", True, None)],
+    *[("polish_from", v) for v in (0, -5, 2.5, True, "early", None)],
+])
+def test_a_bad_polishing_option_fails_before_any_trial(option, value):
     calls = []
-    with pytest.raises(ValueError, match="polish"):
+    with pytest.raises(ValueError, match=option):
         kh.tune(lambda p: calls.append(p) or p["x"], {"x": kh.Float(0, 1)},
-                method=searchers.get("auto", polish=value), max_trials=3, progress=False)
+                method=searchers.get("auto", **{option: value}), max_trials=3, progress=False)
     assert calls == []
 
 
@@ -161,15 +164,6 @@ def test_a_study_stored_before_polish_from_existed_resumes_polishing_from_trial_
     result = kh.tune(BRANIN, BRANIN.space, max_trials=12, storage=db, study="s", resume=True, progress=False)
     assert len(result.records) == 12 and result.searcher.options()["polish_from"] == 60
     assert result.searcher.polisher.start == 60 and result.searcher.polisher.steps == 0
-
-
-@pytest.mark.parametrize("value", [0, -5, 2.5, True, "early", None])
-def test_a_bad_polish_from_fails_before_any_trial(value):
-    calls = []
-    with pytest.raises(ValueError, match="polish_from"):
-        kh.tune(lambda p: calls.append(p) or p["x"], {"x": kh.Float(0, 1)},
-                method=searchers.get("auto", polish_from=value), max_trials=3, progress=False)
-    assert calls == []
 
 
 def test_polishing_starts_after_bayes_s_design_where_the_design_is_the_longer_of_the_two():
